@@ -1,0 +1,174 @@
+// Store: the one storage interface of the edge (and later of the hub).
+//
+// What it keeps, each keyed by a per-edge monotonic `seq` within its stream:
+//   stream "obs" — observations: scalars and waveform blocks (blocks stored compressed);
+//   stream "dlq" — dead letters;
+// plus events (stale signals, connector state, policy drops) and an outbox: the seq ranges of
+// each stream that were committed but not yet acknowledged by the hub (see AckOutbox).
+//
+// Observations are unique by (signal, ts): appending a reading whose signal and source time
+// are already stored is a duplicate (e.g. an MQTT QoS 1 redelivery); it is counted, not
+// stored, and gets no seq.
+//
+// Durability: when Append returns OK the batch is committed; it survives the process being
+// killed (kill -9) and, with Durability::kFull, a power loss.
+//
+// Threading: one Store object is used by one thread at a time (callers synchronize). Several
+// Store objects may open the same database, in one process or several: one writer at a time,
+// any number of concurrent readers (e.g. `strata query` while the edge runs).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/asset_model.h"
+#include "core/dead_letter.h"
+#include "core/event.h"
+#include "core/observation.h"
+#include "core/source_catalog.h"
+#include "core/status.h"
+
+namespace strata {
+
+inline constexpr std::string_view kObservationStream = "obs";
+inline constexpr std::string_view kDeadLetterStream = "dlq";
+
+// What one Append writes, in one transaction. Append fills in `seq` of each observation
+// written and of each dead letter.
+struct WriteBatch {
+  std::vector<Observation> observations;
+  std::vector<DeadLetter> dead_letters;
+  std::vector<Event> events;
+
+  size_t size() const { return observations.size() + dead_letters.size() + events.size(); }
+  bool empty() const { return size() == 0; }
+  void clear() {
+    observations.clear();
+    dead_letters.clear();
+    events.clear();
+  }
+};
+
+struct AppendResult {
+  uint64_t observations_written = 0;
+  uint64_t duplicates = 0;  // observations already stored (same signal and ts): not written
+  uint64_t dead_letters_written = 0;
+  uint64_t events_written = 0;
+};
+
+struct ObservationQuery {
+  std::string asset;   // exact asset path
+  std::string signal;  // exact signal name; "" = every signal of the asset
+  int64_t from_ns = 0;  // inclusive, source time
+  int64_t to_ns = 0;    // exclusive, source time
+  size_t limit = 10000;
+  bool with_blocks = true;  // false: block rows come back without their samples
+};
+
+struct ObservationRow {
+  uint64_t seq = 0;
+  std::string asset;
+  std::string signal;
+  std::string unit;
+  int64_t ts_ns = 0;
+  int64_t ingest_ts_ns = 0;
+  std::optional<double> value;  // empty for blocks and for bad quality without a value
+  std::optional<WaveformBlock> block;
+  bool is_block = false;
+  Quality quality = Quality::kGood;
+  Source source;
+};
+
+struct DeadLetterQuery {
+  int64_t from_ns = 0;  // inclusive, rejection time
+  int64_t to_ns = 0;    // exclusive
+  size_t limit = 1000;
+};
+
+struct StoreStats {
+  uint64_t observations = 0;  // rows stored now
+  uint64_t blocks = 0;        // of which waveform blocks
+  uint64_t dead_letters = 0;
+  uint64_t events = 0;
+  int64_t used_bytes = 0;  // pages in use × page size (what retention by size bounds)
+  int64_t file_bytes = 0;  // database file + WAL on disk
+  uint64_t last_obs_seq = 0;
+  uint64_t last_dlq_seq = 0;
+  uint64_t outbox_records = 0;  // committed, not yet acknowledged by the hub
+};
+
+struct RetentionPolicy {
+  int64_t max_age_ns = 0;  // by ingest time; 0 = keep forever
+  int64_t max_bytes = 0;   // used bytes; 0 = unbounded
+};
+
+struct RetentionResult {
+  uint64_t observations_deleted = 0;
+  uint64_t dead_letters_deleted = 0;
+  uint64_t events_deleted = 0;
+  // Records deleted by retention while still waiting in the outbox (never acknowledged by a
+  // hub). Callers must raise these as events: this is data the hub will never get.
+  uint64_t outbox_dropped = 0;
+  bool more = false;  // stopped early to bound the time spent; call again
+};
+
+// A committed range of one stream not yet acknowledged by the hub.
+struct OutboxRange {
+  std::string stream;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;  // inclusive
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Writes the batch in one durable transaction and assigns seq numbers. On error nothing of
+  // the batch is stored and seq numbers are not consumed.
+  virtual Status Append(WriteBatch& batch, AppendResult* result) = 0;
+
+  // Observations of one asset (optionally one signal) in [from, to), ordered by ts.
+  virtual StatusOr<std::vector<ObservationRow>> QueryObservations(const ObservationQuery& q) = 0;
+  // Dead letters in [from, to) of rejection time, newest first.
+  virtual StatusOr<std::vector<DeadLetter>> QueryDeadLetters(const DeadLetterQuery& q) = 0;
+  // Events in [from, to), newest first.
+  virtual StatusOr<std::vector<Event>> QueryEvents(int64_t from_ns, int64_t to_ns,
+                                                   size_t limit) = 0;
+
+  virtual StatusOr<StoreStats> Stats() = 0;
+
+  // Deletes the oldest data until the policy holds, in bounded steps (see RetentionResult).
+  virtual StatusOr<RetentionResult> EnforceRetention(const RetentionPolicy& policy,
+                                                     int64_t now_ns) = 0;
+
+  // Oldest first. An empty result means the hub has everything.
+  virtual StatusOr<std::vector<OutboxRange>> PendingOutbox(size_t max_ranges) = 0;
+  // The hub has durably stored `stream` up to and including `through_seq`.
+  virtual Status AckOutbox(std::string_view stream, uint64_t through_seq) = 0;
+};
+
+enum class Durability {
+  kNormal,  // survives a process crash (kill -9); may lose the last commits on power loss
+  kFull,    // fsync on every commit: survives power loss
+};
+
+struct SqliteStoreOptions {
+  std::string path;
+  bool read_only = false;
+  Durability durability = Durability::kFull;
+  bool outbox = true;  // record committed ranges in the outbox for the uplink
+  int64_t cache_bytes = 4 << 20;  // SQLite page cache per connection
+  // Needed to write: names of the signals and sources that observations refer to.
+  std::shared_ptr<const AssetModel> model;
+  std::shared_ptr<const SourceCatalog> sources;
+};
+
+// Opens (creating if needed, unless read_only) an SQLite store in WAL mode.
+// Errors name the file and what to do (e.g. "is another strata edge using it?").
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+}  // namespace strata
