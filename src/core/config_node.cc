@@ -64,9 +64,11 @@ StatusOr<std::shared_ptr<ConfigDocument>> ConfigDocument::LoadFile(const std::st
 }
 
 StatusOr<std::shared_ptr<ConfigDocument>> ConfigDocument::Parse(const std::string& text,
-                                                                const std::string& name) {
+                                                                const std::string& name,
+                                                                const std::string& dir) {
   auto doc = std::make_shared<ConfigDocument>();
   doc->file_ = name;
+  doc->dir_ = dir;
   try {
     doc->root_ = YAML::Load(text);
   } catch (const YAML::Exception& e) {

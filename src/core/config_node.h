@@ -41,9 +41,11 @@ class ConfigNode;
 class ConfigDocument : public std::enable_shared_from_this<ConfigDocument> {
  public:
   static StatusOr<std::shared_ptr<ConfigDocument>> LoadFile(const std::string& path);
-  // `name` stands for the file name in messages (e.g. "<embedded plant.yaml>").
+  // `name` stands for the file name in messages (e.g. "<embedded plant.yaml>"); relative
+  // paths in the document resolve against `dir`.
   static StatusOr<std::shared_ptr<ConfigDocument>> Parse(const std::string& text,
-                                                         const std::string& name);
+                                                         const std::string& name,
+                                                         const std::string& dir = "");
 
   ConfigNode root();
   const std::string& file() const { return file_; }

@@ -1,0 +1,79 @@
+// MqttConnector: subscribes to a broker and pushes every message into the pipeline's queue.
+//
+// - Runs its own network thread. Connects, subscribes to the configured filters (again after
+//   every reconnect), and on a lost or refused connection retries with exponential backoff
+//   between reconnect.min and reconnect.max, logging each attempt.
+// - Backpressure: the message callback pushes into a BoundedQueue and blocks while it is full.
+//   libmosquitto sends the QoS 1 PUBACK only after the callback returns, so a slow pipeline
+//   stops the connector from reading and the broker holds the messages. With a persistent
+//   session (clean_session: false) the broker also keeps them across a disconnect, up to its
+//   max_queued_messages (set it high or 0 on the broker: see docs/operations.md).
+// - Messages over max_payload are pushed truncated and marked oversize (dead-lettered later).
+//
+// Threading: see Connector.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "connectors/connector.h"
+#include "connectors/mqtt/mqtt_client.h"
+#include "connectors/mqtt/mqtt_config.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "pipeline/bounded_queue.h"
+#include "pipeline/raw_message.h"
+
+namespace strata {
+
+class MqttConnector final : public Connector {
+ public:
+  // `index` is stamped on every RawMessage; `sink` must outlive the connector.
+  MqttConnector(MqttConnectorConfig config, uint32_t index, BoundedQueue<RawMessage>* sink,
+                const Clock& clock, MetricsRegistry& metrics);
+  ~MqttConnector() override;
+
+  const std::string& name() const override { return config_.name; }
+  Status Start() override;
+  void Stop() override;
+  void Pause() override;
+  void Resume() override;
+  bool connected() const override { return connected_.load(); }
+
+  const MqttConnectorConfig& config() const { return config_; }
+
+ private:
+  static void OnConnect(mosquitto* m, void* self, int rc);
+  static void OnDisconnect(mosquitto* m, void* self, int rc);
+  static void OnMessage(mosquitto* m, void* self, const mosquitto_message* msg);
+
+  void Run();
+  // Waits up to `ns` or until Stop; returns false when stopping.
+  bool WaitOrStop(int64_t ns);
+  std::string Tag() const { return "[mqtt:" + config_.name + "]"; }
+
+  MqttConnectorConfig config_;
+  const uint32_t index_;
+  BoundedQueue<RawMessage>* sink_;
+  const Clock& clock_;
+  MosquittoPtr client_;
+  std::thread thread_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool paused_ = false;
+  std::atomic<bool> connected_{false};
+  int64_t backoff_ns_ = 0;
+
+  Gauge& up_;
+  Counter& connects_;
+  Counter& connect_failures_;
+  Counter& messages_;
+  Counter& bytes_;
+  Counter& oversize_;
+};
+
+}  // namespace strata

@@ -1,0 +1,85 @@
+#include "connectors/mqtt/mqtt_message_handler.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+namespace strata {
+
+MqttMessageHandler::MqttMessageHandler(const MqttConnectorConfig& config,
+                                       std::shared_ptr<SourceCatalog> sources)
+    : mapping_(config.mapping),
+      endpoint_(config.Endpoint()),
+      max_payload_(config.max_payload),
+      sources_(std::move(sources)) {
+  std::map<std::string, PayloadDecoder*> by_name;
+  for (const auto& [name, spec] : config.decoders) {
+    decoders_.push_back(MakePayloadDecoder(spec));
+    by_name[name] = decoders_.back().get();
+  }
+  for (const auto& rule : mapping_.rules) {
+    // MqttConnectorConfig::Read has checked that every rule's decoder exists.
+    rule_decoder_.push_back(by_name.at(rule.decoder.empty() ? config.default_decoder
+                                                            : rule.decoder));
+  }
+}
+
+SourceId MqttMessageHandler::SourceFor(const std::string& topic) {
+  auto it = source_ids_.find(topic);
+  if (it != source_ids_.end()) return it->second;
+  if (source_ids_.size() > 100000) source_ids_.clear();  // bound memory under topic spam
+  const SourceId id = sources_->Intern("mqtt", endpoint_, topic);
+  source_ids_.emplace(topic, id);
+  return id;
+}
+
+void MqttMessageHandler::Handle(const RawMessage& message, Normalizer& normalizer,
+                                WriteBatch* out) {
+  source_text_.assign("mqtt ").append(endpoint_).append(" ").append(message.topic);
+  MessageContext ctx;
+  ctx.source_text = source_text_;
+  ctx.payload = message.payload;
+  ctx.receive_ts_ns = message.receive_ts_ns;
+
+  if (message.oversize) {
+    normalizer.Reject(RejectReason::kPayloadTooLarge,
+                      fmt::format("payload of {} bytes on topic '{}' is over the connector's "
+                                  "max_payload of {} bytes; raise max_payload or send less",
+                                  message.original_size, message.topic, max_payload_),
+                      ctx, out);
+    return;
+  }
+  captures_.Clear();
+  const MappingRule* rule = mapping_.Match(message.topic, &captures_);
+  if (rule == nullptr) {
+    normalizer.Reject(RejectReason::kUnknownTopic,
+                      fmt::format("no mapping rule matches topic '{}' (mapping version {}); add "
+                                  "a rule or narrow the subscription",
+                                  message.topic, mapping_.version),
+                      ctx, out);
+    return;
+  }
+  ctx.source = SourceFor(message.topic);
+  PayloadDecoder* decoder = rule_decoder_[static_cast<size_t>(rule - mapping_.rules.data())];
+  decoder->Decode(message.payload, &decoded_);
+  if (decoded_.failed) {
+    normalizer.Reject(decoded_.reason,
+                      fmt::format("topic '{}': {}", message.topic, decoded_.error), ctx, out);
+    return;
+  }
+  for (size_t i = 0; i < decoded_.items.size(); ++i) {
+    const DecodedItem& item = decoded_.items[i];
+    if (!item.ok) {
+      normalizer.Reject(item.reason,
+                        decoded_.items.size() == 1
+                            ? fmt::format("topic '{}': {}", message.topic, item.error)
+                            : fmt::format("topic '{}', reading {}: {}", message.topic, i,
+                                          item.error),
+                        ctx, out);
+      continue;
+    }
+    normalizer.Accept(*rule, captures_, item.reading, ctx, out);
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,136 @@
+#include "connectors/mqtt/mqtt_publisher.h"
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace strata {
+
+StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& options,
+                                                                int64_t timeout_ns) {
+  std::unique_ptr<MqttPublisher> p(new MqttPublisher());
+  p->options_ = options;
+  STRATA_ASSIGN_OR_RETURN(p->client_,
+                          NewMosquittoClient(options.client_id, options.clean_session, p.get()));
+  mosquitto* m = p->client_.get();
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_connect_callback_set(m, &MqttPublisher::OnConnect);
+  mosquitto_disconnect_callback_set(m, &MqttPublisher::OnDisconnect);
+  mosquitto_publish_callback_set(m, &MqttPublisher::OnPublish);
+  mosquitto_max_inflight_messages_set(m, static_cast<unsigned>(options.max_inflight));
+  mosquitto_reconnect_delay_set(m, 1, 5, false);
+  if (!options.username.empty()) {
+    mosquitto_username_pw_set(m, options.username.c_str(),
+                              options.password.empty() ? nullptr : options.password.c_str());
+  }
+  if (options.tls) {
+    const auto& t = *options.tls;
+    auto c_or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+    int rc = mosquitto_tls_set(m, c_or_null(t.ca_file), c_or_null(t.ca_path),
+                               c_or_null(t.cert_file), c_or_null(t.key_file), nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      return InvalidArgumentError(fmt::format("MQTT TLS setup failed: {}", MosquittoError(rc)));
+    }
+    mosquitto_tls_insecure_set(m, t.insecure);
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+  int rc = MOSQ_ERR_SUCCESS;
+  auto delay = std::chrono::milliseconds(50);
+  while (true) {
+    rc = mosquitto_connect(m, options.host.c_str(), options.port, options.keepalive_s);
+    if (rc == MOSQ_ERR_SUCCESS) break;
+    if (std::chrono::steady_clock::now() + delay >= deadline) {
+      return UnavailableError(fmt::format("cannot connect to MQTT broker {}:{}: {}", options.host,
+                                          options.port, MosquittoError(rc)));
+    }
+    // Retry pacing while the broker comes up; bounded by the caller's timeout.
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+  }
+  rc = mosquitto_loop_start(m);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return InternalError(fmt::format("cannot start the MQTT network thread: {}",
+                                     MosquittoError(rc)));
+  }
+  p->loop_started_ = true;
+  std::unique_lock lock(p->mu_);
+  if (!p->cv_.wait_until(lock, deadline, [&] { return p->connack_rc_ >= 0; })) {
+    return UnavailableError(fmt::format("MQTT broker {}:{} did not answer CONNECT in time",
+                                        options.host, options.port));
+  }
+  if (p->connack_rc_ != 0) {
+    return UnavailableError(fmt::format("MQTT broker {}:{} refused the connection: {}",
+                                        options.host, options.port,
+                                        mosquitto_connack_string(p->connack_rc_)));
+  }
+  lock.unlock();
+  return p;
+}
+
+MqttPublisher::~MqttPublisher() {
+  if (client_ && loop_started_) {
+    mosquitto_disconnect(client_.get());
+    mosquitto_loop_stop(client_.get(), false);
+  }
+}
+
+void MqttPublisher::OnConnect(mosquitto*, void* self_ptr, int rc) {
+  auto* self = static_cast<MqttPublisher*>(self_ptr);
+  {
+    std::lock_guard lock(self->mu_);
+    self->connack_rc_ = rc;
+  }
+  self->connected_ = rc == 0;
+  self->cv_.notify_all();
+}
+
+void MqttPublisher::OnDisconnect(mosquitto*, void* self_ptr, int) {
+  auto* self = static_cast<MqttPublisher*>(self_ptr);
+  self->connected_ = false;
+  self->cv_.notify_all();
+}
+
+void MqttPublisher::OnPublish(mosquitto*, void* self_ptr, int) {
+  auto* self = static_cast<MqttPublisher*>(self_ptr);
+  {
+    std::lock_guard lock(self->mu_);
+    self->acked_.fetch_add(1);
+  }
+  self->cv_.notify_all();
+}
+
+Status MqttPublisher::Publish(std::string_view topic, std::string_view payload, int qos,
+                              bool retain, int64_t timeout_ns) {
+  {
+    std::unique_lock lock(mu_);
+    const bool room = cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] {
+      return published_.load() - acked_.load() < options_.max_inflight;
+    });
+    if (!room) {
+      return UnavailableError(fmt::format(
+          "MQTT broker {}:{} has not acknowledged {} messages; is it still up?", options_.host,
+          options_.port, published_.load() - acked_.load()));
+    }
+    published_.fetch_add(1);
+  }
+  const std::string topic_z(topic);
+  const int rc = mosquitto_publish(client_.get(), nullptr, topic_z.c_str(),
+                                   static_cast<int>(payload.size()), payload.data(), qos, retain);
+  // While disconnected libmosquitto queues the message and sends it after reconnecting.
+  if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
+    std::lock_guard lock(mu_);
+    published_.fetch_sub(1);
+    return UnavailableError(fmt::format("publish to '{}' failed: {}", topic, MosquittoError(rc)));
+  }
+  return Status::Ok();
+}
+
+bool MqttPublisher::WaitAllAcked(int64_t timeout_ns) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
+                      [&] { return acked_.load() >= published_.load(); });
+}
+
+}  // namespace strata

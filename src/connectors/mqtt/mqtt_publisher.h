@@ -1,0 +1,78 @@
+// MqttPublisher: publishes and counts the broker's acknowledgements, so "sent" means "the
+// broker has it" (QoS 1 PUBACK) and not merely "written to a socket".
+//
+// - Publish blocks while `max_inflight` messages await their PUBACK: a bounded window, so a
+//   slow broker slows the publisher down instead of growing memory.
+// - Runs libmosquitto's network thread; reconnects by itself after a lost connection, and
+//   libmosquitto resends unacknowledged QoS 1 messages.
+//
+// Thread-safe: Publish may be called from several threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "connectors/mqtt/mqtt_client.h"
+#include "connectors/mqtt/mqtt_config.h"
+
+namespace strata {
+
+class MqttPublisher {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    int port = 1883;
+    std::string client_id;       // required when clean_session is false
+    bool clean_session = true;
+    int keepalive_s = 30;
+    std::string username;
+    std::string password;
+    std::optional<MqttTlsOptions> tls;
+    size_t max_inflight = 1000;  // unacknowledged QoS 1 messages before Publish blocks
+  };
+
+  // Connects, retrying until `timeout_ns` passes; OK once the broker accepted the connection.
+  static StatusOr<std::unique_ptr<MqttPublisher>> Connect(const Options& options,
+                                                          int64_t timeout_ns);
+  ~MqttPublisher();
+
+  MqttPublisher(const MqttPublisher&) = delete;
+  MqttPublisher& operator=(const MqttPublisher&) = delete;
+
+  // Queues one message. Blocks while the in-flight window is full (up to `timeout_ns`,
+  // then Unavailable). QoS 1 messages count as acked on PUBACK, QoS 0 once written.
+  Status Publish(std::string_view topic, std::string_view payload, int qos = 1,
+                 bool retain = false, int64_t timeout_ns = 30'000'000'000LL);
+
+  // Waits until every message published so far is acknowledged; false on timeout.
+  bool WaitAllAcked(int64_t timeout_ns);
+
+  uint64_t published() const { return published_.load(); }
+  uint64_t acked() const { return acked_.load(); }
+  bool connected() const { return connected_.load(); }
+
+ private:
+  MqttPublisher() = default;
+  static void OnConnect(mosquitto* m, void* self, int rc);
+  static void OnDisconnect(mosquitto* m, void* self, int rc);
+  static void OnPublish(mosquitto* m, void* self, int mid);
+
+  Options options_;
+  MosquittoPtr client_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int connack_rc_ = -1;  // -1: no CONNACK yet
+  std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> acked_{0};
+  bool loop_started_ = false;
+};
+
+}  // namespace strata

@@ -1,0 +1,94 @@
+// Payload decoders: bytes of one MQTT message → Readings.
+//
+//   decoders:
+//     reading:                    # {"v": 21.5, "ts": 1732350000123, "q": "good", "u": "Cel"}
+//       type: json
+//       value: /v                 # JSON pointers (RFC 6901); "" is the whole document
+//       timestamp: /ts            # number (see timestamp_unit) or RFC 3339 string
+//       timestamp_unit: ms        # s | ms | us | ns (numbers only)
+//       quality: /q               # "good"/"uncertain"/"bad", OPC UA status code, or bool
+//       unit: /u                  # UCUM code sent with the value (optional)
+//     batch:                      # {"ts": ..., "readings": [{"n": "temp", "v": 1.0}, ...]}
+//       type: json
+//       items: /readings          # an array of readings; pointers below are relative to an
+//       name: /n                  # item; timestamp/quality/unit fall back to the message's
+//       value: /v
+//       timestamp: /ts
+//     waveform:                   # {"ts": ..., "fs": 25600, "samples": [0.1, -0.2, ...]}
+//       type: json
+//       samples: /samples
+//       sample_rate: /fs          # or sample_rate_hz: 25600 for a fixed rate
+//       timestamp: /ts
+//     plain:                      # "21.5"
+//       type: number
+//
+// Not thread-safe: a decoder keeps parser buffers between calls; one per pipeline thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config_node.h"
+#include "core/dead_letter.h"
+#include "core/status.h"
+#include "pipeline/reading.h"
+
+namespace strata {
+
+enum class TimestampUnit { kSeconds, kMillis, kMicros, kNanos };
+
+struct DecoderSpec {
+  enum class Type { kJson, kNumber };
+  Type type = Type::kJson;
+  std::string name;
+  // JSON pointers; empty optional = not configured.
+  std::optional<std::string> items;
+  std::optional<std::string> item_name;
+  std::optional<std::string> value;
+  std::optional<std::string> timestamp;
+  std::optional<std::string> quality;
+  std::optional<std::string> unit;
+  std::optional<std::string> samples;
+  std::optional<std::string> sample_rate;
+  double sample_rate_hz = 0;  // fixed rate when `sample_rate` is not configured
+  TimestampUnit timestamp_unit = TimestampUnit::kMillis;
+
+  bool gives_item_names() const { return item_name.has_value(); }
+  // Reads one decoder from config. Throws ConfigError.
+  static DecoderSpec Read(const std::string& name, ConfigNode& node);
+};
+
+// One decoded item: a Reading, or why it could not be decoded.
+struct DecodedItem {
+  Reading reading;
+  bool ok = true;
+  RejectReason reason = RejectReason::kMalformedPayload;
+  std::string error;
+};
+
+struct DecodeResult {
+  // The whole message failed (e.g. not JSON): no items.
+  bool failed = false;
+  RejectReason reason = RejectReason::kMalformedPayload;
+  std::string error;
+  std::vector<DecodedItem> items;
+
+  void Clear() {
+    failed = false;
+    error.clear();
+    items.clear();
+  }
+};
+
+class PayloadDecoder {
+ public:
+  virtual ~PayloadDecoder() = default;
+  // `payload` must have kPayloadPadding bytes of capacity beyond its size (RawMessage does).
+  // Views in the result stay valid until the next call.
+  virtual void Decode(const std::string& payload, DecodeResult* out) = 0;
+};
+
+std::unique_ptr<PayloadDecoder> MakePayloadDecoder(const DecoderSpec& spec);
+
+}  // namespace strata

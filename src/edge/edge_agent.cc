@@ -1,0 +1,114 @@
+#include "edge/edge_agent.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "connectors/mqtt/mqtt_connector.h"
+#include "connectors/mqtt/mqtt_message_handler.h"
+#include "core/time_util.h"
+
+namespace strata {
+
+EdgeAgent::EdgeAgent(EdgeConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock), sources_(std::make_shared<SourceCatalog>()) {}
+
+EdgeAgent::~EdgeAgent() { Stop(); }
+
+Status EdgeAgent::Start() {
+  const auto dir = std::filesystem::path(config_.store_path).parent_path();
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return UnavailableError(fmt::format("cannot create the store directory '{}': {}",
+                                          dir.string(), ec.message()));
+    }
+  }
+  SqliteStoreOptions store_options;
+  store_options.path = config_.store_path;
+  store_options.durability = config_.durability;
+  store_options.model = config_.model;
+  store_options.sources = sources_;
+  STRATA_ASSIGN_OR_RETURN(auto store, OpenSqliteStore(store_options));
+
+  pipeline_ = std::make_unique<IngestPipeline>(config_.pipeline, config_.model, std::move(store),
+                                               clock_, metrics_);
+  metrics_.GetGauge("strata_edge_info", "Edge identity",
+                    {{"edge", config_.edge_id}, {"tenant", config_.tenant}})
+      .Set(1);
+  metrics_.AddCallbackGauge("strata_edge_signals_declared", "Signals in the asset model", {},
+                            [n = config_.model->signal_count()] { return double(n); });
+
+  for (const auto& mqtt : config_.mqtt) {
+    const uint32_t index =
+        pipeline_->AddHandler(std::make_unique<MqttMessageHandler>(mqtt, sources_));
+    connectors_.push_back(
+        std::make_unique<MqttConnector>(mqtt, index, pipeline_->input(), clock_, metrics_));
+  }
+  pipeline_->Start();
+  started_ = true;
+
+  if (!config_.metrics_listen.empty()) {
+    metrics_server_ = std::make_unique<MetricsServer>(metrics_, [this]() -> std::string {
+      for (const auto& c : connectors_) {
+        if (!c->connected()) return fmt::format("connector '{}' is not connected", c->name());
+      }
+      return "";
+    });
+    Status s = metrics_server_->Start(config_.metrics_listen);
+    if (!s.ok()) {
+      Stop();
+      return s;
+    }
+  }
+  for (auto& c : connectors_) {
+    Status s = c->Start();
+    if (!s.ok()) {
+      Stop();
+      return s.WithContext(fmt::format("connector '{}'", c->name()));
+    }
+  }
+  last_summary_ns_ = clock_.NowNs();
+  spdlog::info("edge '{}' started: {} assets, {} signals, store {}{}", config_.edge_id,
+               config_.model->assets().size(), config_.model->signal_count(), config_.store_path,
+               metrics_server_
+                   ? fmt::format(", metrics on http://{}/metrics",
+                                 config_.metrics_listen.substr(
+                                     0, config_.metrics_listen.rfind(':')) +
+                                     ":" + std::to_string(metrics_server_->port()))
+                   : "");
+  return Status::Ok();
+}
+
+void EdgeAgent::Stop() {
+  if (!started_) return;
+  started_ = false;
+  for (auto& c : connectors_) c->Stop();
+  if (pipeline_) pipeline_->Stop();
+  if (metrics_server_) metrics_server_->Stop();
+  spdlog::info("edge '{}' stopped; {} observations stored in total this run", config_.edge_id,
+               static_cast<uint64_t>(metrics_.Value("strata_edge_observations_stored_total")));
+}
+
+std::string EdgeAgent::Summary() {
+  const int64_t now = clock_.NowNs();
+  const double stored = metrics_.Value("strata_edge_observations_stored_total");
+  const double rejected = metrics_.Sum("strata_edge_rejected_total");
+  const double seconds = std::max(1e-9, double(now - last_summary_ns_) / 1e9);
+  std::string line = fmt::format(
+      "{:.0f} obs/s stored, {:.0f} rejected/s; totals {} stored, {} rejected, {} duplicates; "
+      "{} stale signals; store {}",
+      (stored - last_stored_) / seconds, (rejected - last_rejected_) / seconds,
+      static_cast<uint64_t>(stored), static_cast<uint64_t>(rejected),
+      static_cast<uint64_t>(metrics_.Value("strata_edge_duplicates_total")),
+      pipeline_ ? pipeline_->stale_signals() : 0,
+      FormatByteSize(pipeline_ ? pipeline_->store_stats().used_bytes : 0));
+  last_stored_ = stored;
+  last_rejected_ = rejected;
+  last_summary_ns_ = now;
+  return line;
+}
+
+}  // namespace strata

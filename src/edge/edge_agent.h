@@ -1,0 +1,55 @@
+// EdgeAgent: the edge layer in one object — asset model, store, ingest pipeline, connectors
+// and the /metrics endpoint, started and stopped in the right order.
+//
+// Start order: store → pipeline → metrics → connectors. Stop order is the reverse for the
+// connectors, then the pipeline drains and commits everything it holds: a clean stop loses
+// nothing that reached the edge.
+//
+// Threading: Start/Stop from one controlling thread; accessors are thread-safe.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/source_catalog.h"
+#include "edge/edge_config.h"
+#include "edge/metrics_server.h"
+#include "pipeline/ingest_pipeline.h"
+
+namespace strata {
+
+class EdgeAgent {
+ public:
+  EdgeAgent(EdgeConfig config, const Clock& clock);
+  ~EdgeAgent();
+
+  // Fails on what cannot work (store unusable, metrics address taken, bad TLS files); an
+  // unreachable broker is not a failure (connectors retry).
+  Status Start();
+  void Stop();
+
+  MetricsRegistry& metrics() { return metrics_; }
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  IngestPipeline* pipeline() { return pipeline_.get(); }
+  const EdgeConfig& config() const { return config_; }
+  // A one-line summary for logs: rates need the previous call's totals.
+  std::string Summary();
+
+ private:
+  EdgeConfig config_;
+  const Clock& clock_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<SourceCatalog> sources_;
+  std::unique_ptr<IngestPipeline> pipeline_;
+  std::vector<std::unique_ptr<Connector>> connectors_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  bool started_ = false;
+  double last_stored_ = 0;
+  double last_rejected_ = 0;
+  int64_t last_summary_ns_ = 0;
+};
+
+}  // namespace strata

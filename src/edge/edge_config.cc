@@ -1,0 +1,99 @@
+#include "edge/edge_config.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace strata {
+namespace {
+
+EdgeConfig ReadEdgeConfig(ConfigNode& root) {
+  EdgeConfig c;
+  c.file = root.document().file();
+  if (auto edge = root.Find("edge")) {
+    c.edge_id = edge->String("id", c.edge_id);
+    c.tenant = edge->String("tenant", c.tenant);
+  }
+  for (const std::string* id : {&c.edge_id, &c.tenant}) {
+    if (id->empty() || id->find_first_of("/+# ") != std::string::npos) {
+      root.Get("edge").Fail(fmt::format(
+          "'{}' is not a valid id: use letters, digits, '-' and '_' (no / + # or spaces)", *id));
+    }
+  }
+
+  ConfigNode store = root.Get("store");
+  c.store_path = store.Path("path");
+  c.durability = store.Choice("durability", {"full", "normal"}, "full") == "normal"
+                     ? Durability::kNormal
+                     : Durability::kFull;
+  if (auto retention = store.Find("retention")) {
+    c.pipeline.retention.max_age_ns = retention->Duration("max_age", 0);
+    c.pipeline.retention.max_bytes = retention->ByteSize("max_size", 0);
+    c.pipeline.retention_interval_ns = retention->Duration("interval", 60'000'000'000LL);
+  }
+
+  ConfigNode assets = root.Get("assets");
+  if (assets.IsScalar()) {
+    const std::string path = root.Path("assets");
+    auto model = AssetModel::LoadFile(path);
+    if (!model.ok()) assets.Fail(model.status().message());
+    c.model = *model;
+  } else {
+    c.model = AssetModel::Read(assets);
+  }
+
+  for (auto& connector : root.Get("connectors").Elements()) {
+    const std::string type = connector.Choice("type", {"mqtt"}, "");
+    if (type.empty()) connector.Fail("missing required key 'type' (one of: mqtt)");
+    const std::string name = connector.String("name");
+    for (const auto& existing : c.mqtt) {
+      if (existing.name == name) {
+        connector.Get("name").Fail(fmt::format("connector name '{}' is used twice", name));
+      }
+    }
+    c.mqtt.push_back(MqttConnectorConfig::Read(
+        connector, fmt::format("strata-{}-{}", c.edge_id, name)));
+  }
+  if (c.mqtt.empty()) root.Get("connectors").Fail("at least one connector is needed");
+
+  if (auto validation = root.Find("validation")) {
+    c.pipeline.validation.max_future_ns =
+        validation->Duration("max_future", c.pipeline.validation.max_future_ns);
+  }
+  if (auto staleness = root.Find("staleness")) {
+    c.pipeline.stale_factor = staleness->Double("factor", c.pipeline.stale_factor);
+    if (c.pipeline.stale_factor < 1) staleness->Get("factor").Fail("factor must be >= 1");
+  }
+  if (auto pipeline = root.Find("pipeline")) {
+    c.pipeline.raw_queue_bytes =
+        static_cast<size_t>(pipeline->ByteSize("raw_queue", int64_t(c.pipeline.raw_queue_bytes)));
+    c.pipeline.batch_queue_rows = static_cast<size_t>(
+        pipeline->Int("store_queue_rows", int64_t(c.pipeline.batch_queue_rows)));
+    c.pipeline.max_batch_rows = static_cast<size_t>(
+        pipeline->Int("max_batch_rows", int64_t(c.pipeline.max_batch_rows)));
+    if (c.pipeline.raw_queue_bytes < 1024 || c.pipeline.batch_queue_rows < 1 ||
+        c.pipeline.max_batch_rows < 1) {
+      pipeline->Fail("queue sizes must be positive (raw_queue >= 1KiB)");
+    }
+  }
+  if (auto metrics = root.Find("metrics")) {
+    c.metrics_listen = metrics->String("listen", c.metrics_listen);
+    if (c.metrics_listen == "off") c.metrics_listen.clear();
+  }
+  return c;
+}
+
+}  // namespace
+
+StatusOr<EdgeConfig> EdgeConfig::Load(const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(auto doc, ConfigDocument::LoadFile(path));
+  return doc->Read<EdgeConfig>(ReadEdgeConfig);
+}
+
+StatusOr<EdgeConfig> EdgeConfig::Parse(const std::string& text, const std::string& name,
+                                       const std::string& dir) {
+  STRATA_ASSIGN_OR_RETURN(auto doc, ConfigDocument::Parse(text, name, dir));
+  return doc->Read<EdgeConfig>(ReadEdgeConfig);
+}
+
+}  // namespace strata

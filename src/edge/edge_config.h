@@ -1,0 +1,47 @@
+// The edge agent's configuration file (see examples/edge.yaml for a commented example).
+//
+//   edge: {id: edge-1, tenant: acme}
+//   store:
+//     path: data/edge.db               # relative paths are relative to this file
+//     durability: full                 # full: fsync each commit; normal: survives kill -9 only
+//     retention: {max_age: 30d, max_size: 2GiB}
+//   assets: assets.yaml                # the asset model: a file, or inline
+//   connectors: [ {name: plant, type: mqtt, ...} ]   # see connectors/mqtt/mqtt_config.h
+//   validation: {max_future: 5m}
+//   staleness: {factor: 3}
+//   pipeline: {raw_queue: 32MiB, store_queue_rows: 65536, max_batch_rows: 8192}
+//   metrics: {listen: "127.0.0.1:9464"}   # "off" disables the HTTP endpoint
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/mqtt/mqtt_config.h"
+#include "core/asset_model.h"
+#include "core/status.h"
+#include "pipeline/ingest_pipeline.h"
+#include "store/store.h"
+
+namespace strata {
+
+struct EdgeConfig {
+  std::string file;  // where it was read from
+  std::string edge_id = "edge-1";
+  std::string tenant = "default";
+  std::string store_path;
+  Durability durability = Durability::kFull;
+  std::shared_ptr<const AssetModel> model;
+  std::vector<MqttConnectorConfig> mqtt;
+  IngestPipelineOptions pipeline;
+  std::string metrics_listen = "127.0.0.1:9464";  // "" = off
+
+  // Reads and validates the file; errors name file, line and key.
+  static StatusOr<EdgeConfig> Load(const std::string& path);
+  // The same from text (tests, embedded defaults); `name` stands for the file in messages and
+  // `dir` resolves relative paths.
+  static StatusOr<EdgeConfig> Parse(const std::string& text, const std::string& name,
+                                    const std::string& dir);
+};
+
+}  // namespace strata
