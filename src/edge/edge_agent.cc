@@ -11,8 +11,11 @@
 
 namespace strata {
 
-EdgeAgent::EdgeAgent(EdgeConfig config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock), sources_(std::make_shared<SourceCatalog>()) {}
+EdgeAgent::EdgeAgent(EdgeConfig config, const Clock& clock, StoreFactory store_factory)
+    : config_(std::move(config)),
+      clock_(clock),
+      store_factory_(std::move(store_factory)),
+      sources_(std::make_shared<SourceCatalog>()) {}
 
 EdgeAgent::~EdgeAgent() { Stop(); }
 
@@ -31,7 +34,7 @@ Status EdgeAgent::Start() {
   store_options.durability = config_.durability;
   store_options.model = config_.model;
   store_options.sources = sources_;
-  STRATA_ASSIGN_OR_RETURN(auto store, OpenSqliteStore(store_options));
+  STRATA_ASSIGN_OR_RETURN(auto store, store_factory_(store_options));
 
   pipeline_ = std::make_unique<IngestPipeline>(config_.pipeline, config_.model, std::move(store),
                                                clock_, metrics_);
@@ -47,6 +50,7 @@ Status EdgeAgent::Start() {
     connectors_.push_back(
         std::make_unique<MqttConnector>(mqtt, index, pipeline_->input(), clock_, metrics_));
   }
+  if (commit_observer_) pipeline_->SetCommitObserver(commit_observer_);
   pipeline_->Start();
   started_ = true;
 

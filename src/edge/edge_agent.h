@@ -8,6 +8,7 @@
 // Threading: Start/Stop from one controlling thread; accessors are thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,13 +24,21 @@ namespace strata {
 
 class EdgeAgent {
  public:
-  EdgeAgent(EdgeConfig config, const Clock& clock);
+  // Opens the store; tests substitute one that injects disk faults.
+  using StoreFactory = std::function<StatusOr<std::unique_ptr<Store>>(const SqliteStoreOptions&)>;
+
+  EdgeAgent(EdgeConfig config, const Clock& clock, StoreFactory store_factory = OpenSqliteStore);
   ~EdgeAgent();
 
   // Fails on what cannot work (store unusable, metrics address taken, bad TLS files); an
   // unreachable broker is not a failure (connectors retry).
   Status Start();
   void Stop();
+
+  // Called on the store writer thread after every commit (benchmarks, tests). Before Start.
+  void SetCommitObserver(IngestPipeline::CommitObserver observer) {
+    commit_observer_ = std::move(observer);
+  }
 
   MetricsRegistry& metrics() { return metrics_; }
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
@@ -41,9 +50,11 @@ class EdgeAgent {
  private:
   EdgeConfig config_;
   const Clock& clock_;
+  StoreFactory store_factory_;
   MetricsRegistry metrics_;
   std::shared_ptr<SourceCatalog> sources_;
   std::unique_ptr<IngestPipeline> pipeline_;
+  IngestPipeline::CommitObserver commit_observer_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::unique_ptr<MetricsServer> metrics_server_;
   bool started_ = false;

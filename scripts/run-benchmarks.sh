@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the build in <build-dir> and prints the figures that
+# docs/benchmarks.md records. Needs an otherwise idle machine for stable numbers.
+set -euo pipefail
+build=${1:-build/release}
+echo "== pipeline (in-process, one core): $build/bench/pipeline_bench"
+"$build/bench/pipeline_bench" --benchmark_counters_tabular=true
+echo
+echo "== through mosquitto on loopback: $build/bench/mqtt_loopback_bench"
+"$build/bench/mqtt_loopback_bench" --messages 200000 --rate 10000 --seconds 10
+echo
+echo "== edge memory: $build/bench/edge_rss_bench"
+"$build/bench/edge_rss_bench" --seconds 60 --strata "$build/bin/strata"

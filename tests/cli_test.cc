@@ -1,0 +1,258 @@
+// The strata binary as a user meets it: --help, configuration errors, the edge as a process
+// (broker down at start, kill -9), and the demo end to end.
+#include <csignal>
+#include <regex>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "connectors/mqtt/mqtt_publisher.h"
+#include "core/clock.h"
+#include "store/store.h"
+#include "testing/testing.h"
+
+namespace strata {
+namespace {
+
+using testing::MosquittoBroker;
+using testing::ReadTextFile;
+using testing::TempDir;
+using testing::WaitUntil;
+using testing::WriteTextFile;
+
+struct RunResult {
+  int code = -1;
+  std::string output;
+};
+
+// Runs strata with `args` to completion (bounded), capturing stdout and stderr.
+RunResult RunStrata(const std::vector<std::string>& args, const TempDir& dir,
+              int64_t timeout_ns = 60 * kNsPerSec) {
+  ChildProcess::Options o;
+  o.argv = {testing::StrataBinary()};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.log_file = dir.File("run.log");
+  std::remove(o.log_file.c_str());
+  auto child = ChildProcess::Spawn(o);
+  EXPECT_TRUE(child.ok()) << child.status().ToString();
+  RunResult r;
+  auto code = (*child)->WaitFor(timeout_ns);
+  r.code = code ? *code : (*child)->Kill();
+  r.output = ReadTextFile(o.log_file);
+  return r;
+}
+
+std::string Example(const std::string& name) {
+  return testing::SourceDir() + "/examples/" + name;
+}
+
+TEST(Cli, HelpExplainsEveryVerb) {
+  TempDir dir;
+  RunResult top = RunStrata({"--help"}, dir);
+  EXPECT_EQ(top.code, 0);
+  for (const char* verb : {"demo", "edge", "sim", "query"}) {
+    EXPECT_NE(top.output.find(verb), std::string::npos) << verb;
+    RunResult r = RunStrata({verb, "--help"}, dir);
+    EXPECT_EQ(r.code, 0) << verb;
+    EXPECT_NE(r.output.find("Exit codes"), std::string::npos) << verb << ": " << r.output;
+  }
+  RunResult none = RunStrata({}, dir);
+  EXPECT_EQ(none.code, 2);
+  RunResult unknown = RunStrata({"edge", "--no-such-flag"}, dir);
+  EXPECT_EQ(unknown.code, 2);
+}
+
+TEST(Cli, TheExampleConfigurationsCheckOut) {
+  TempDir dir;
+  RunResult edge = RunStrata({"edge", "--check", "--config", Example("edge.yaml")}, dir);
+  EXPECT_EQ(edge.code, 0) << edge.output;
+  EXPECT_NE(edge.output.find("OK"), std::string::npos);
+  RunResult sim = RunStrata({"sim", "--check", "--config", Example("plant.yaml")}, dir);
+  EXPECT_EQ(sim.code, 0) << sim.output;
+}
+
+TEST(Cli, AConfigTypoNamesFileLineAndKey) {
+  TempDir dir;
+  std::string text = ReadTextFile(Example("edge.yaml"));
+  // Put a typo where a user would make one: "brokr" for "broker".
+  const size_t at = text.find("    broker: {host");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 10, "    brokr:");
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+  WriteTextFile(dir.File("edge.yaml"), text);
+  WriteTextFile(dir.File("assets.yaml"), ReadTextFile(Example("assets.yaml")));
+  WriteTextFile(dir.File("mapping.yaml"), ReadTextFile(Example("mapping.yaml")));
+  RunResult r = RunStrata({"edge", "--config", dir.File("edge.yaml")}, dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find(fmt::format("edge.yaml:{}:5: connectors[0].brokr: unknown key (did you "
+                                      "mean 'broker'?)",
+                                      line)),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, QueryOfAMissingStoreSaysWhichFile) {
+  TempDir dir;
+  RunResult r = RunStrata({"query", "--db", dir.File("nope.db"), "--asset", "a/b"}, dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find(dir.File("nope.db")), std::string::npos) << r.output;
+}
+
+std::string EdgeYaml(int mqtt_port, int metrics_port, const TempDir& dir) {
+  std::string text = ReadTextFile(Example("edge.yaml"));
+  text = std::regex_replace(text, std::regex("port: 1883"), fmt::format("port: {}", mqtt_port));
+  text = std::regex_replace(text, std::regex("127.0.0.1:9464"),
+                            fmt::format("127.0.0.1:{}", metrics_port));
+  text = std::regex_replace(text, std::regex("reconnect: \\{min: 500ms, max: 30s\\}"),
+                            "reconnect: {min: 100ms, max: 500ms}");
+  text = std::regex_replace(text, std::regex("path: data/edge.db"),
+                            fmt::format("path: {}", dir.File("edge.db")));
+  text = std::regex_replace(text, std::regex("assets: assets.yaml"),
+                            fmt::format("assets: {}", Example("assets.yaml")));
+  text = std::regex_replace(text, std::regex("mapping: mapping.yaml"),
+                            fmt::format("mapping: {}", Example("mapping.yaml")));
+  return text;
+}
+
+double Metric(int port, const std::string& series) {
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(1, 0);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const size_t at = res->body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(res->body.substr(at + series.size() + 2));
+}
+
+TEST(EdgeProcess, RetriesWhileTheBrokerIsDownAndSaysSoInTheLog) {
+  TempDir dir;
+  auto mqtt_port = FreeTcpPort();
+  auto metrics_port = FreeTcpPort();
+  ASSERT_TRUE(mqtt_port.ok() && metrics_port.ok());
+  WriteTextFile(dir.File("edge.yaml"), EdgeYaml(*mqtt_port, *metrics_port, dir));
+  ChildProcess::Options o;
+  o.argv = {testing::StrataBinary(), "edge", "--config", dir.File("edge.yaml")};
+  o.log_file = dir.File("edge.log");
+  auto edge = ChildProcess::Spawn(o);
+  ASSERT_TRUE(edge.ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadTextFile(o.log_file).find("attempt 2") != std::string::npos;
+  })) << ReadTextFile(o.log_file);
+  const std::string log = ReadTextFile(o.log_file);
+  EXPECT_NE(log.find(fmt::format("cannot connect to tcp://127.0.0.1:{} (attempt 1)", *mqtt_port)),
+            std::string::npos)
+      << log;
+  EXPECT_FALSE((*edge)->Poll()) << "the edge must keep running while the broker is down";
+
+  MosquittoBroker::Options bo;
+  bo.port = *mqtt_port;
+  auto broker = MosquittoBroker::Start(bo);
+  ASSERT_TRUE(broker.ok());
+  MqttPublisher::Options po;
+  po.port = *mqtt_port;
+  auto pub = MqttPublisher::Connect(po, 10 * kNsPerSec);
+  ASSERT_TRUE(pub.ok());
+  // Wait for the edge's subscription before publishing (clean-session publishers' messages
+  // only reach existing subscriptions).
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric(*metrics_port, "strata_edge_connector_up{connector=\"plant\"}") == 1;
+  }));
+  ASSERT_TRUE((*pub)->Publish("legacy/boiler-1/flue_temp_f", "300").ok());
+  EXPECT_TRUE(WaitUntil([&] {
+    return Metric(*metrics_port, "strata_edge_observations_stored_total") == 1;
+  }));
+  EXPECT_EQ((*edge)->Terminate(), 0);
+}
+
+TEST(EdgeProcess, KillDashNineLosesNoCommittedObservation) {
+  auto broker = MosquittoBroker::Start();
+  ASSERT_TRUE(broker.ok());
+  TempDir dir;
+  auto metrics_port = FreeTcpPort();
+  ASSERT_TRUE(metrics_port.ok());
+  WriteTextFile(dir.File("edge.yaml"), EdgeYaml((*broker)->port(), *metrics_port, dir));
+  ChildProcess::Options o;
+  o.argv = {testing::StrataBinary(), "edge", "--config", dir.File("edge.yaml")};
+  o.log_file = dir.File("edge.log");
+  auto edge = ChildProcess::Spawn(o);
+  ASSERT_TRUE(edge.ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric(*metrics_port, "strata_edge_connector_up{connector=\"plant\"}") == 1;
+  })) << ReadTextFile(o.log_file);
+
+  MqttPublisher::Options po;
+  po.port = (*broker)->port();
+  auto pub = MqttPublisher::Connect(po, 10 * kNsPerSec);
+  ASSERT_TRUE(pub.ok());
+  const int64_t t0 = Clock::System().NowNs() / kNsPerMs - 600'000;
+  int sent = 0;
+  // Keep publishing until the edge has committed a good number, then kill it mid-stream.
+  double committed = 0;
+  while (sent < 200000) {
+    for (int i = 0; i < 500; ++i, ++sent) {
+      ASSERT_TRUE((*pub)
+                      ->Publish("strata-sim/plant-1/pump-03/process",
+                                fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":50}},{{"n":"speed","v":2900}}]}})",
+                                            t0 + sent))
+                      .ok());
+    }
+    committed = Metric(*metrics_port, "strata_edge_store_last_seq");
+    if (committed >= 5000) break;
+  }
+  ASSERT_GE(committed, 5000) << ReadTextFile(o.log_file);
+  EXPECT_EQ((*edge)->Kill(), 128 + SIGKILL);
+
+  // Everything committed before the kill is there, and the store opens cleanly.
+  {
+    SqliteStoreOptions so;
+    so.path = dir.File("edge.db");
+    so.read_only = true;
+    auto store = OpenSqliteStore(so);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto stats = (*store)->Stats();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_GE(stats->last_obs_seq, static_cast<uint64_t>(committed));
+    EXPECT_GE(stats->observations, static_cast<uint64_t>(committed));
+  }
+  // A restarted edge continues the sequence without reusing a seq.
+  auto again = ChildProcess::Spawn(o);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(WaitUntil([&] { return Metric(*metrics_port, "strata_edge_store_last_seq") > 0; }));
+  ASSERT_TRUE((*pub)
+                  ->Publish("strata-sim/plant-1/pump-03/process",
+                            fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":51}}]}})",
+                                        t0 + sent + 1))
+                  .ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric(*metrics_port, "strata_edge_store_last_seq") > committed;
+  }));
+  EXPECT_EQ((*again)->Terminate(), 0);
+}
+
+TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
+  TempDir dir;
+  RunResult r = RunStrata({"demo", "--dir", dir.File("demo"), "--duration", "12s", "--every", "3s"},
+                    dir, 120 * kNsPerSec);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Strata demo"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("obs/s"), std::string::npos) << r.output;
+  SqliteStoreOptions so;
+  so.path = dir.File("demo/edge.db");
+  so.read_only = true;
+  auto store = OpenSqliteStore(so);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ObservationQuery q;
+  q.asset = "acme/plant-1/line-1/pump-02";
+  q.signal = "bearing_de.temp";
+  q.from_ns = 0;
+  q.to_ns = std::numeric_limits<int64_t>::max();
+  auto rows = (*store)->QueryObservations(q);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_GE(rows->size(), 5u);
+  EXPECT_FALSE(ReadTextFile(dir.File("demo/ground-truth.jsonl")).empty());
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,117 @@
+#include "testing/testing.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace strata::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base ? base : "/tmp") + "/strata-test-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr) std::abort();
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto step = std::chrono::milliseconds(1);
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return condition();
+    std::this_thread::sleep_for(step);
+    step = std::min(step * 2, std::chrono::milliseconds(50));
+  }
+}
+
+void WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+std::string ReadTextFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string StrataBinary() {
+  const char* p = std::getenv("STRATA_BINARY");
+  return p ? p : "strata";
+}
+
+std::string SourceDir() {
+  const char* p = std::getenv("STRATA_SOURCE_DIR");
+  return p ? p : ".";
+}
+
+StatusOr<std::unique_ptr<MosquittoBroker>> MosquittoBroker::Start(Options options) {
+  std::unique_ptr<MosquittoBroker> b(new MosquittoBroker());
+  b->options_ = options;
+  b->dir_ = std::make_unique<TempDir>();
+  if (b->options_.port == 0) {
+    STRATA_ASSIGN_OR_RETURN(b->options_.port, FreeTcpPort());
+  }
+  std::string conf = fmt::format(
+      "listener {} 127.0.0.1\nallow_anonymous true\nmax_queued_messages {}\n"
+      "max_queued_bytes 0\nlog_dest stdout\nlog_type error\nlog_type warning\n"
+      "log_type notice\nlog_type information\n",
+      b->options_.port, b->options_.max_queued_messages);
+  if (b->options_.persistence) {
+    conf += fmt::format("persistence true\npersistence_location {}/\n", b->dir_->path());
+  }
+  conf += b->options_.extra_config;
+  WriteTextFile(b->dir_->File("mosquitto.conf"), conf);
+  STRATA_RETURN_IF_ERROR(b->Launch());
+  return b;
+}
+
+Status MosquittoBroker::Launch() {
+  const std::string exe = FindExecutable("mosquitto");
+  if (exe.empty()) return NotFoundError("mosquitto is not installed (make deps)");
+  ChildProcess::Options o;
+  o.argv = {exe, "-c", dir_->File("mosquitto.conf")};
+  o.log_file = dir_->File("mosquitto.log");
+  STRATA_ASSIGN_OR_RETURN(process_, ChildProcess::Spawn(o));
+  if (!WaitForTcpPort("127.0.0.1", options_.port, 10'000'000'000LL)) {
+    return UnavailableError("mosquitto did not start: " + log());
+  }
+  return Status::Ok();
+}
+
+MosquittoBroker::~MosquittoBroker() { Stop(); }
+
+void MosquittoBroker::Stop() {
+  if (process_) process_->Terminate();
+  process_.reset();
+}
+
+void MosquittoBroker::Kill() {
+  if (process_) process_->Kill();
+  process_.reset();
+}
+
+Status MosquittoBroker::Restart() {
+  Stop();
+  return Launch();
+}
+
+bool MosquittoBroker::running() { return process_ && !process_->Poll(); }
+
+std::string MosquittoBroker::log() const { return ReadTextFile(dir_->File("mosquitto.log")); }
+
+}  // namespace strata::testing

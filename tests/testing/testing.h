@@ -1,0 +1,74 @@
+// Helpers for tests and benchmarks that run real parts: temporary directories, waiting on a
+// condition with a deadline (never a bare sleep), and a real mosquitto broker on a free
+// loopback port.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cli/child_process.h"
+#include "core/status.h"
+
+namespace strata::testing {
+
+// A fresh directory under $TMPDIR, removed (with its contents) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Polls `condition` until it holds or `timeout` passes; returns its last value. The waits
+// between polls are short and bounded: this is waiting on a condition, not sleeping.
+bool WaitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// Writes `text` to `path` (overwriting).
+void WriteTextFile(const std::string& path, const std::string& text);
+std::string ReadTextFile(const std::string& path);
+
+// The strata binary under test ($STRATA_BINARY, set by ctest) and the source tree.
+std::string StrataBinary();
+std::string SourceDir();
+
+// A mosquitto broker owned by the test. Listens on 127.0.0.1 only.
+class MosquittoBroker {
+ public:
+  struct Options {
+    int port = 0;                     // 0: a free port
+    bool persistence = true;          // keep sessions and queued messages across restarts
+    int max_queued_messages = 1000000;
+    std::string extra_config;         // appended lines
+  };
+  // Starts the broker and waits until it accepts connections.
+  static StatusOr<std::unique_ptr<MosquittoBroker>> Start(Options options);
+  static StatusOr<std::unique_ptr<MosquittoBroker>> Start() { return Start(Options()); }
+  ~MosquittoBroker();
+
+  int port() const { return options_.port; }
+  // Clean stop (SIGTERM: mosquitto saves its persistence file).
+  void Stop();
+  // Hard stop (SIGKILL).
+  void Kill();
+  // Starts again on the same port with the same persistence directory.
+  Status Restart();
+  bool running();
+  std::string log() const;
+
+ private:
+  MosquittoBroker() = default;
+  Status Launch();
+
+  Options options_;
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace strata::testing
