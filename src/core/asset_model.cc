@@ -116,10 +116,12 @@ std::shared_ptr<const AssetModel> AssetModel::Read(ConfigNode& node) {
     }
     for (auto& path : *paths) {
       if (path.empty() || path.front() == '/' || path.back() == '/' ||
+          path.find("//") != std::string::npos ||
           path.find_first_of(" \t#+{}") != std::string::npos) {
-        path_node.Fail(fmt::format("asset path '{}' must look like site/area/line/asset, "
-                                   "without spaces or any of # + {{ }}",
-                                   path));
+        path_node.Fail(
+            fmt::format("asset path '{}' must look like site/area/line/asset, "
+                        "without empty levels, spaces or any of # + {{ }}",
+                        path));
       }
       if (model->asset_index_.count(path)) {
         path_node.Fail(fmt::format("asset '{}' is declared twice", path));

@@ -1,9 +1,12 @@
 #include "core/config_node.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -15,6 +18,50 @@ namespace {
 std::string MarkText(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file;
   return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
+}
+
+// The text of a mapping key; a list or mapping used as a key is a ConfigError.
+std::string KeyText(const std::string& file, const YAML::Node& key, const std::string& path) {
+  if (!key.IsScalar()) {
+    throw ConfigError(fmt::format("{}: {}{}a key must be a plain name, not a list or mapping",
+                                  MarkText(file, key.Mark()), path, path.empty() ? "" : ": "));
+  }
+  return key.Scalar();
+}
+
+std::string JoinPath(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// yaml-cpp keeps every pair of a mapping that repeats a key, and lookups see only the first:
+// the second value would be ignored without a word. Finds such a key anywhere in `node`.
+// Aliases are followed once (`visited` holds the positions of containers already walked), so
+// that recursive or exponentially shared anchors terminate.
+std::optional<std::string> FindDuplicateKey(const std::string& file, const YAML::Node& node,
+                                            const std::string& path, std::set<size_t>* visited) {
+  if (!node.IsMap() && !node.IsSequence()) return std::nullopt;
+  if (!visited->insert(static_cast<size_t>(node.Mark().pos)).second) return std::nullopt;
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (auto d = FindDuplicateKey(file, node[i], fmt::format("{}[{}]", path, i), visited)) {
+        return d;
+      }
+    }
+    return std::nullopt;
+  }
+  std::map<std::string, YAML::Mark> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string key = it->first.Scalar();
+    auto [first, inserted] = seen.emplace(key, it->first.Mark());
+    if (!inserted) {
+      return fmt::format("{}: {}: duplicate key (first at line {}); keep one of them",
+                         MarkText(file, it->first.Mark()), JoinPath(path, key),
+                         first->second.line + 1);
+    }
+    if (auto d = FindDuplicateKey(file, it->second, JoinPath(path, key), visited)) return d;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -54,6 +101,11 @@ StatusOr<std::shared_ptr<ConfigDocument>> ConfigDocument::LoadFile(const std::st
     return NotFoundError(fmt::format("cannot open config file '{}': {}", path,
                                      std::error_code(errno, std::generic_category()).message()));
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return InvalidArgumentError(
+        fmt::format("config file '{}' is a directory: name a YAML file", path));
+  }
   std::stringstream text;
   text << in.rdbuf();
   auto doc = Parse(text.str(), path);
@@ -69,16 +121,27 @@ StatusOr<std::shared_ptr<ConfigDocument>> ConfigDocument::Parse(const std::strin
   auto doc = std::make_shared<ConfigDocument>();
   doc->file_ = name;
   doc->dir_ = dir;
+  std::vector<YAML::Node> documents;
   try {
-    doc->root_ = YAML::Load(text);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(
         fmt::format("{}: not valid YAML: {}", MarkText(name, e.mark), e.msg));
   }
+  if (documents.size() > 1) {
+    return InvalidArgumentError(
+        fmt::format("{}: a second YAML document ('---') starts here; a config file holds one",
+                    MarkText(name, documents[1].Mark())));
+  }
+  if (!documents.empty()) doc->root_ = documents.front();
   if (!doc->root_ || doc->root_.IsNull()) doc->root_ = YAML::Node(YAML::NodeType::Map);
   if (!doc->root_.IsMap()) {
     return InvalidArgumentError(fmt::format(
         "{}: the top level must be a mapping of keys to values", MarkText(name, doc->root_.Mark())));
+  }
+  std::set<size_t> visited;
+  if (auto duplicate = FindDuplicateKey(name, doc->root_, "", &visited)) {
+    return InvalidArgumentError(*duplicate);
   }
   return doc;
 }
@@ -97,7 +160,7 @@ ConfigDocument::MapState& ConfigDocument::StateFor(const YAML::Node& node,
 void ConfigDocument::CheckUnusedKeys() const {
   for (const auto& state : maps_) {
     for (auto it = state->node.begin(); it != state->node.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
+      const std::string key = KeyText(file_, it->first, state->path);
       if (state->known.count(key)) continue;
       const std::vector<std::string> known(state->known.begin(), state->known.end());
       const std::string suggestion = ClosestMatch(key, known);
@@ -156,7 +219,7 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::Entries() {
   auto& state = doc_->StateFor(node_, path_);
   std::vector<std::pair<std::string, ConfigNode>> out;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    std::string key = it->first.as<std::string>();
+    std::string key = KeyText(doc_->file_, it->first, path_);
     state.known.insert(key);
     out.emplace_back(key, ConfigNode(doc_, it->second, ChildPath(key)));
   }
@@ -179,10 +242,18 @@ std::string ConfigNode::AsString() const {
 
 double ConfigNode::AsDouble() const {
   const std::string text = AsString();
+  // YAML's spellings of infinity; NaN is never a useful setting and is rejected.
+  if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf" || text == "+.Inf" ||
+      text == "+.INF") {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (text == "-.inf" || text == "-.Inf" || text == "-.INF") {
+    return -std::numeric_limits<double>::infinity();
+  }
   try {
     size_t used = 0;
     double v = std::stod(text, &used);
-    if (used == text.size()) return v;
+    if (used == text.size() && !std::isnan(v)) return v;
   } catch (const std::exception&) {
   }
   Fail(fmt::format("'{}' is not a number", text));
@@ -191,8 +262,12 @@ double ConfigNode::AsDouble() const {
 int64_t ConfigNode::AsInt() const {
   const std::string text = AsString();
   try {
+    // Decimal, or hexadecimal after 0x. Not base 0: "010" is ten, as in YAML 1.2, not eight.
+    const std::string_view digits =
+        std::string_view(text).substr(!text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0);
+    const int base = digits.starts_with("0x") || digits.starts_with("0X") ? 16 : 10;
     size_t used = 0;
-    long long v = std::stoll(text, &used, 0);
+    long long v = std::stoll(text, &used, base);
     if (used == text.size()) return v;
   } catch (const std::exception&) {
   }

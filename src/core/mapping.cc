@@ -1,6 +1,7 @@
 #include "core/mapping.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -79,6 +80,12 @@ StatusOr<TopicPattern> TopicPattern::Parse(std::string_view text) {
 }
 
 bool TopicPattern::Match(std::string_view topic, Captures* captures) const {
+  // As in MQTT, a filter that starts with a wildcard does not match topics that start with
+  // '$' ($SYS/...): those are the broker's, not the plant's.
+  if (!topic.empty() && topic.front() == '$' && !segments_.empty() &&
+      segments_.front().kind != Kind::kLiteral) {
+    return false;
+  }
   const size_t mark = captures->size();
   size_t pos = 0;  // start of the current topic level
   bool exhausted = false;  // every level of `topic` has been consumed
@@ -160,13 +167,17 @@ StatusOr<Template> Template::Parse(std::string_view text) {
 }
 
 bool Template::ExpandTo(const Captures& captures, std::string* out) const {
+  const size_t original_size = out->size();
   for (const Part& part : parts_) {
     if (!part.placeholder) {
       out->append(part.text);
       continue;
     }
     const std::string_view* value = captures.Find(part.text);
-    if (!value) return false;
+    if (!value) {
+      out->resize(original_size);
+      return false;
+    }
     out->append(*value);
   }
   return true;
@@ -209,9 +220,16 @@ Mapping Mapping::Read(ConfigNode& node) {
       auto unit = ParseUnit(rule.unit);
       if (!unit.ok()) unit_node->Fail(unit.status().message());
     }
-    rule.scale = rule_node.Double("scale", 1.0);
-    rule.offset = rule_node.Double("offset", 0.0);
-    if (rule.scale == 0.0) rule_node.Fail("scale must not be 0");
+    if (auto scale_node = rule_node.Find("scale")) {
+      rule.scale = scale_node->AsDouble();
+      if (rule.scale == 0.0 || !std::isfinite(rule.scale)) {
+        scale_node->Fail("scale must be a finite number other than 0");
+      }
+    }
+    if (auto offset_node = rule_node.Find("offset")) {
+      rule.offset = offset_node->AsDouble();
+      if (!std::isfinite(rule.offset)) offset_node->Fail("offset must be a finite number");
+    }
     m.rules.push_back(std::move(rule));
   }
   return m;

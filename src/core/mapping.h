@@ -50,7 +50,10 @@ class TopicPattern {
  public:
   static StatusOr<TopicPattern> Parse(std::string_view text);
 
-  // True when `topic` matches; captures (views into `topic`) are appended to `captures`.
+  // True when `topic` matches, as an MQTT broker would match the filter (a capture is '+', and
+  // matches only a non-empty level; a filter starting with a wildcard does not match '$'
+  // topics). Captures (views into `topic`) are appended to `captures`; on no match,
+  // `captures` is left as it was.
   bool Match(std::string_view topic, Captures* captures) const;
   // The MQTT subscription filter: every capture becomes '+'.
   std::string Filter() const;
@@ -73,7 +76,8 @@ class Template {
  public:
   static StatusOr<Template> Parse(std::string_view text);
 
-  // Appends the expansion to `out`. False when a placeholder has no capture.
+  // Appends the expansion to `out`. False, leaving `out` as it was, when a placeholder has no
+  // capture.
   bool ExpandTo(const Captures& captures, std::string* out) const;
   const std::vector<std::string>& names() const { return names_; }
   const std::string& text() const { return text_; }

@@ -22,6 +22,21 @@ std::string EscapeLabel(const std::string& v) {
   return out;
 }
 
+// HELP text escapes only backslash and line feed (exposition format 0.0.4).
+std::string EscapeHelp(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string FormatValue(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -73,6 +88,12 @@ Gauge& MetricsRegistry::GetGauge(const std::string& name, const std::string& hel
 void MetricsRegistry::AddCallbackGauge(const std::string& name, const std::string& help,
                                        const MetricLabels& labels, std::function<double()> fn) {
   std::lock_guard lock(mu_);
+  // Registering again (e.g. a restarted component) replaces the callback: one series per
+  // label set, and the old callback, which may point at a destroyed object, is dropped.
+  if (Series* s = FindSeries(name, labels); s && s->callback) {
+    s->callback = std::move(fn);
+    return;
+  }
   auto& family = families_.try_emplace(name, Family{Type::kGauge, help, {}}).first->second;
   Series s;
   s.labels = labels;
@@ -91,7 +112,7 @@ std::string MetricsRegistry::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, family.help, name,
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, EscapeHelp(family.help), name,
                        family.type == Type::kCounter ? "counter" : "gauge");
     for (const auto& s : family.series) {
       out += name;
@@ -104,7 +125,8 @@ std::string MetricsRegistry::RenderPrometheus() const {
         out += '}';
       }
       out += ' ';
-      out += FormatValue(SeriesValue(s));
+      // Counters are integers: written exactly, also beyond 2^53 where a double rounds.
+      out += s.counter ? fmt::format("{}", s.counter->value()) : FormatValue(SeriesValue(s));
       out += '\n';
     }
   }

@@ -49,7 +49,9 @@ class MetricsRegistry {
                       const MetricLabels& labels = {});
   Gauge& GetGauge(const std::string& name, const std::string& help,
                   const MetricLabels& labels = {});
-  // A gauge computed when rendered. `fn` must be safe to call from the rendering thread.
+  // A gauge computed when rendered. `fn` must be safe to call from the rendering thread and
+  // must not call back into the registry (it runs under the registry's lock). Registering the
+  // same (name, labels) again replaces the callback.
   void AddCallbackGauge(const std::string& name, const std::string& help,
                         const MetricLabels& labels, std::function<double()> fn);
 

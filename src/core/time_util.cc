@@ -1,5 +1,6 @@
 #include "core/time_util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -38,6 +39,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 Status TimestampError(std::string_view text) {
   return InvalidArgumentError(
       fmt::format("'{}' is not a timestamp: write RFC 3339, e.g. 2026-11-23T10:15:30Z", text));
@@ -60,69 +67,92 @@ StatusOr<int64_t> ParseDuration(std::string_view text) {
     text.remove_suffix(1);
   }
   if (text.empty()) return error();
-  double bare = 0;
-  if (ParseDouble(text, &bare)) {
-    if (bare < 0) return error();
+  const auto is_number_char = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  };
+  // A bare number is seconds: plain decimals are read exactly below, other numeric forms
+  // (1e3, -5) here, when non-negative and in range.
+  const bool bare_seconds = std::all_of(text.begin(), text.end(), is_number_char);
+  if (double bare = 0; !bare_seconds && ParseDouble(text, &bare)) {
+    if (bare < 0 || bare * kNsPerSec >= 9.2e18) return error();
     return static_cast<int64_t>(std::llround(bare * kNsPerSec));
   }
-  double total = 0;
+  // Each component is exact: whole units in integer arithmetic (overflow is an error), the
+  // fraction of a unit as a double (below 2^53 ns even for days, so exact to the ns).
+  int64_t total = 0;
   while (!text.empty()) {
     size_t n = 0;
-    while (n < text.size() && (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.')) {
-      ++n;
-    }
-    double number = 0;
-    if (n == 0 || !ParseDouble(text.substr(0, n), &number)) return error();
+    while (n < text.size() && is_number_char(text[n])) ++n;
+    const std::string_view number = text.substr(0, n);
     text.remove_prefix(n);
     size_t u = 0;
     while (u < text.size() && std::isalpha(static_cast<unsigned char>(text[u]))) ++u;
     const std::string_view unit = text.substr(0, u);
     text.remove_prefix(u);
-    double scale = 0;
+    int64_t scale = 0;
     if (unit == "ns") scale = 1;
     else if (unit == "us") scale = kNsPerUs;
     else if (unit == "ms") scale = kNsPerMs;
-    else if (unit == "s") scale = kNsPerSec;
-    else if (unit == "m" || unit == "min") scale = 60.0 * kNsPerSec;
-    else if (unit == "h") scale = 3600.0 * kNsPerSec;
-    else if (unit == "d") scale = 86400.0 * kNsPerSec;
+    else if (unit == "s" || (unit.empty() && bare_seconds)) scale = kNsPerSec;
+    else if (unit == "m" || unit == "min") scale = 60 * kNsPerSec;
+    else if (unit == "h") scale = 3600 * kNsPerSec;
+    else if (unit == "d") scale = 86400 * kNsPerSec;
     else return error();
-    total += number * scale;
+
+    const size_t dot = number.find('.');
+    const std::string_view whole = number.substr(0, dot);
+    const std::string_view fraction =
+        dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+    if ((whole.empty() && fraction.empty()) || fraction.find('.') != std::string_view::npos) {
+      return error();
+    }
+    int64_t whole_value = 0;
+    if (!whole.empty()) {
+      auto [ptr, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), whole_value);
+      if (ec != std::errc() || ptr != whole.data() + whole.size()) return error();
+    }
+    int64_t ns = 0;
+    if (__builtin_mul_overflow(whole_value, scale, &ns)) return error();
+    if (!fraction.empty()) {
+      double f = 0;
+      const std::string decimal = "0." + std::string(fraction);
+      if (!ParseDouble(decimal, &f)) return error();
+      if (__builtin_add_overflow(ns, std::llround(f * static_cast<double>(scale)), &ns)) {
+        return error();
+      }
+    }
+    if (__builtin_add_overflow(total, ns, &total)) return error();
   }
-  if (total > 9.2e18) return error();
-  return static_cast<int64_t>(std::llround(total));
+  return total;
 }
 
 std::string FormatDuration(int64_t ns) {
   if (ns == 0) return "0s";
-  std::string out;
-  if (ns < 0) {
-    out = "-";
-    ns = -ns;
+  std::string out = ns < 0 ? "-" : "";
+  // The magnitude as unsigned, so that INT64_MIN does not overflow.
+  uint64_t v = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+  constexpr uint64_t kSec = kNsPerSec, kMs = kNsPerMs, kUs = kNsPerUs;
+  constexpr uint64_t kMinute = 60 * kSec, kHour = 60 * kMinute, kDay = 24 * kHour;
+  if (v % kDay == 0) return out + fmt::format("{}d", v / kDay);
+  if (v >= kHour) {
+    out += fmt::format("{}h", v / kHour);
+    v %= kHour;
   }
-  if (ns < kNsPerSec) {
-    if (ns % kNsPerMs == 0) return out + fmt::format("{}ms", ns / kNsPerMs);
-    if (ns % kNsPerUs == 0) return out + fmt::format("{}us", ns / kNsPerUs);
-    return out + fmt::format("{}ns", ns);
+  if (v >= kMinute) {
+    out += fmt::format("{}m", v / kMinute);
+    v %= kMinute;
   }
-  const int64_t day = 86400 * kNsPerSec, hour = 3600 * kNsPerSec, minute = 60 * kNsPerSec;
-  if (ns >= day && ns % day == 0) return out + fmt::format("{}d", ns / day);
-  if (ns >= hour) {
-    out += fmt::format("{}h", ns / hour);
-    ns %= hour;
+  if (v == 0) return out;
+  if (v < kSec) {
+    if (v % kMs == 0) return out + fmt::format("{}ms", v / kMs);
+    if (v % kUs == 0) return out + fmt::format("{}us", v / kUs);
+    return out + fmt::format("{}ns", v);
   }
-  if (ns >= minute) {
-    out += fmt::format("{}m", ns / minute);
-    ns %= minute;
-  }
-  if (ns > 0) {
-    if (ns % kNsPerSec == 0) {
-      out += fmt::format("{}s", ns / kNsPerSec);
-    } else {
-      out += fmt::format("{:g}s", static_cast<double>(ns) / kNsPerSec);
-    }
-  }
-  return out;
+  if (v % kSec == 0) return out + fmt::format("{}s", v / kSec);
+  // Exact decimal fraction of a second, trailing zeros dropped: "1.000001s", "2.5s".
+  std::string fraction = fmt::format("{:09}", v % kSec);
+  while (fraction.back() == '0') fraction.pop_back();
+  return out + fmt::format("{}.{}s", v / kSec, fraction);
 }
 
 StatusOr<int64_t> ParseTimestamp(std::string_view text) {
@@ -171,6 +201,7 @@ StatusOr<int64_t> ParseTimestamp(std::string_view text) {
         if (!ParseDigits(text, mpos, 2, &om) || mpos + 2 != text.size()) {
           return TimestampError(text);
         }
+        if (oh > 23 || om > 59) return TimestampError(text);
         offset_s = (zone == '+' ? 1 : -1) * (oh * 3600 + om * 60);
         pos = text.size();
       } else {
@@ -179,13 +210,26 @@ StatusOr<int64_t> ParseTimestamp(std::string_view text) {
     }
   }
   if (pos != text.size() && pos != 10) return TimestampError(text);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
     return TimestampError(text);
   }
   const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  return seconds * kNsPerSec + fraction_ns;
+  int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  // Borrow a second before the epoch so that the INT64_MIN instant does not overflow midway.
+  if (seconds < 0 && fraction_ns > 0) {
+    seconds += 1;
+    fraction_ns -= kNsPerSec;
+  }
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(seconds, kNsPerSec, &ns) ||
+      __builtin_add_overflow(ns, fraction_ns, &ns)) {
+    return OutOfRangeError(fmt::format(
+        "'{}' is outside the times this program can represent (1677-09-21T00:12:44Z to "
+        "2262-04-11T23:47:16Z)",
+        text));
+  }
+  return ns;
 }
 
 std::string FormatTimestamp(int64_t ns, int digits) {
@@ -252,14 +296,17 @@ StatusOr<int64_t> ParseByteSize(std::string_view text) {
   else if (unit == "GiB") scale = 1024.0 * 1024 * 1024;
   else if (unit == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
   else return error();
-  return static_cast<int64_t>(std::llround(number * scale));
+  const double bytes = std::round(number * scale);
+  if (bytes >= 9.2e18) return error();
+  return static_cast<int64_t>(bytes);
 }
 
 std::string FormatByteSize(int64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);
   int u = 0;
-  while (std::fabs(v) >= 1024 && u < 4) {
+  // 1023.95 and above would print as "1024.0": move on to the next unit instead.
+  while (std::fabs(v) >= 1023.95 && u < 4) {
     v /= 1024;
     ++u;
   }
