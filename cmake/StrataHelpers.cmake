@@ -21,8 +21,15 @@ function(strata_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${STRATA_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name}
-    DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "STRATA_BINARY=$<TARGET_FILE:strata>;STRATA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  # Where tests find the binary under test and the source tree (examples/); the environment
+  # variables STRATA_BINARY and STRATA_SOURCE_DIR override them.
+  target_compile_definitions(${name} PRIVATE
+    STRATA_DEFAULT_BINARY="$<TARGET_FILE:strata>"
+    STRATA_DEFAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  add_dependencies(${name} strata)
+  set(properties TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND properties LABELS ${ARG_LABELS})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${properties})
 endfunction()

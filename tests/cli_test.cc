@@ -79,7 +79,7 @@ TEST(Cli, AConfigTypoNamesFileLineAndKey) {
   // Put a typo where a user would make one: "brokr" for "broker".
   const size_t at = text.find("    broker: {host");
   ASSERT_NE(at, std::string::npos);
-  text.replace(at, 10, "    brokr:");
+  text.replace(at, 10, "    brokr");
   const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
   WriteTextFile(dir.File("edge.yaml"), text);
   WriteTextFile(dir.File("assets.yaml"), ReadTextFile(Example("assets.yaml")));

@@ -121,20 +121,42 @@ void IngestPipeline::WorkerLoop() {
     for (const Observation& o : batch.observations) watchdog_.Seen(o.signal, o.ingest_ts_ns);
     const int64_t now = clock_.NowNs();
     if (now >= next_check) {
+      const size_t first = batch.events.size();
       watchdog_.Check(now, &batch.events);
-      for (const Event& e : batch.events) {
-        if (e.kind == "signal.stale") {
-          spdlog::warn("stale: {}: {}", e.subject, e.detail);
-        } else if (e.kind == "signal.fresh") {
-          spdlog::info("fresh again: {}", e.subject);
-        }
-      }
+      LogStalenessEvents(batch.events, first);
       next_check = now + options_.watchdog_interval_ns;
     }
     if (!batch.empty()) {
       batch_queue_.Push(std::move(batch));  // blocks while the store is behind
       batch = WriteBatch();
     }
+  }
+}
+
+// A few transitions are logged one by one; many at once (a source went quiet) in one line.
+void IngestPipeline::LogStalenessEvents(const std::vector<Event>& events, size_t first) {
+  static constexpr size_t kOneByOne = 5;
+  std::vector<const Event*> stale, fresh;
+  for (size_t i = first; i < events.size(); ++i) {
+    if (events[i].kind == "signal.stale") stale.push_back(&events[i]);
+    if (events[i].kind == "signal.fresh") fresh.push_back(&events[i]);
+  }
+  auto names = [](const std::vector<const Event*>& list) {
+    std::string out;
+    for (size_t i = 0; i < std::min(list.size(), kOneByOne); ++i) {
+      out += (i ? ", " : "") + list[i]->subject;
+    }
+    if (list.size() > kOneByOne) out += fmt::format(" and {} more", list.size() - kOneByOne);
+    return out;
+  };
+  if (stale.size() == 1) {
+    spdlog::warn("stale: {}: {}", stale[0]->subject, stale[0]->detail);
+  } else if (!stale.empty()) {
+    spdlog::warn("stale: {} signals stopped arriving: {} (see `strata query --events`)",
+                 stale.size(), names(stale));
+  }
+  if (!fresh.empty()) {
+    spdlog::info("fresh again: {} signal(s): {}", fresh.size(), names(fresh));
   }
 }
 

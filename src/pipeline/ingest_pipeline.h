@@ -75,6 +75,7 @@ class IngestPipeline {
 
  private:
   void WorkerLoop();
+  void LogStalenessEvents(const std::vector<Event>& events, size_t first);
   void WriterLoop();
   void Commit(WriteBatch& batch);
   void RefreshStats();

@@ -51,12 +51,12 @@ std::string ReadTextFile(const std::string& path) {
 
 std::string StrataBinary() {
   const char* p = std::getenv("STRATA_BINARY");
-  return p ? p : "strata";
+  return p ? p : STRATA_DEFAULT_BINARY;
 }
 
 std::string SourceDir() {
   const char* p = std::getenv("STRATA_SOURCE_DIR");
-  return p ? p : ".";
+  return p ? p : STRATA_DEFAULT_SOURCE_DIR;
 }
 
 StatusOr<std::unique_ptr<MosquittoBroker>> MosquittoBroker::Start(Options options) {
