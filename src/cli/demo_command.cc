@@ -14,6 +14,7 @@
 #include "cli/embedded_examples.h"
 #include "cli/signals.h"
 #include "core/time_util.h"
+#include "store/store.h"
 
 namespace strata {
 namespace {
@@ -129,7 +130,7 @@ class Demo {
       }
     }
     StopChildren();
-    PrintSummary(0);
+    PrintFinalTotals();
     fmt::print("\nThe data stays in {} — query it with:\n  {} query --db {} --asset "
                "acme/plant-1/line-1/pump-02 --signal bearing_de.temp --from=-10m\n",
                (dir_ / "edge.db").string(), strata_, (dir_ / "edge.db").string());
@@ -265,6 +266,22 @@ class Demo {
         "Ctrl-C stops everything.\n\n",
         mqtt_port_, o_.dir, faults, o_.dir, o_.dir, metrics_port_, o_.dir, db, o_.dir, strata_,
         db, strata_, db, metrics_port_);
+  }
+
+  // What the store holds after the edge has committed everything and exited.
+  void PrintFinalTotals() {
+    SqliteStoreOptions o;
+    o.path = (dir_ / "edge.db").string();
+    o.read_only = true;
+    auto store = OpenSqliteStore(o);
+    if (!store.ok()) return;
+    auto stats = (*store)->Stats();
+    if (!stats.ok()) return;
+    fmt::print("stopped: the store holds {} observations ({} waveform blocks), {} dead letters, "
+               "{} events; {} on disk\n",
+               Thousands(double(stats->observations)), Thousands(double(stats->blocks)),
+               Thousands(double(stats->dead_letters)), Thousands(double(stats->events)),
+               FormatByteSize(stats->file_bytes));
   }
 
   void PrintSummary(int64_t interval_ns) {
