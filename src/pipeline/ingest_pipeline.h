@@ -85,7 +85,6 @@ class IngestPipeline {
   std::shared_ptr<const AssetModel> model_;
   std::unique_ptr<Store> store_;
   const Clock& clock_;
-  MetricsRegistry& metrics_;
   PipelineCounters counters_;
   Normalizer normalizer_;
   StalenessWatchdog watchdog_;
