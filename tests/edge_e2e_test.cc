@@ -151,6 +151,8 @@ TEST(EdgeE2E, BadInputGoesToTheDeadLetterStoreWithAReasonAndThePipelineKeepsRunn
   TempDir dir;
   EdgeAgent agent(MustConfig(EdgeYaml((*broker)->port(), dir.path())), Clock::System());
   ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
+                                                           {{"connector", "plant"}}) == 1; }));
   auto pub = MustPublisher((*broker)->port());
   const int64_t ts = NowMs() - 1000;
   auto reading = [&](const std::string& fields) {
@@ -277,6 +279,8 @@ TEST(EdgeE2E, ASlowStoreStopsTheConnectorReadingAndTheBrokerHoldsTheRest) {
                   });
   ASSERT_TRUE(agent.Start().ok());
   ASSERT_NE(gate, nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
+                                                           {{"connector", "plant"}}) == 1; }));
   auto pub = MustPublisher((*broker)->port());
   constexpr int kMessages = 3000;
   const int64_t t0 = NowMs() - 60'000;
@@ -304,7 +308,11 @@ TEST(EdgeE2E, ASlowStoreStopsTheConnectorReadingAndTheBrokerHoldsTheRest) {
 
   gate->Open();
   ASSERT_TRUE(WaitUntil([&] { return Stored(agent) == kMessages; }, std::chrono::seconds(60)))
-      << Stored(agent) << " of " << kMessages;
+      << Stored(agent) << " of " << kMessages << " stored; received " << received()
+      << ", dead letters " << DeadLetters(agent) << ", duplicates "
+      << agent.metrics().Value("strata_edge_duplicates_total") << ", connects "
+      << agent.metrics().Value("strata_edge_connector_connects_total", {{"connector", "plant"}})
+      << "\nbroker log:\n" << (*broker)->log();
   EXPECT_EQ(received(), kMessages);
   EXPECT_EQ(agent.metrics().Value("strata_edge_duplicates_total"), 0);
 }

@@ -62,7 +62,9 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
   }
   if (auto staleness = root.Find("staleness")) {
     c.pipeline.stale_factor = staleness->Double("factor", c.pipeline.stale_factor);
-    if (c.pipeline.stale_factor < 1) staleness->Get("factor").Fail("factor must be >= 1");
+    if (!(c.pipeline.stale_factor >= 1 && c.pipeline.stale_factor <= 1000)) {
+      staleness->Get("factor").Fail("factor must be between 1 and 1000");
+    }
   }
   if (auto pipeline = root.Find("pipeline")) {
     c.pipeline.raw_queue_bytes =

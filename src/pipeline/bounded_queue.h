@@ -28,19 +28,21 @@ class BoundedQueue {
   explicit BoundedQueue(size_t capacity, CostFn cost = [](const T&) { return size_t{1}; })
       : capacity_(capacity), cost_fn_(std::move(cost)) {}
 
-  // Blocks while the queue is full. Returns false (and drops nothing: `item` is untouched by
-  // the caller's view) only when the queue is closed.
+  // Blocks while the queue is full. Returns false only when the queue is closed (before or
+  // while waiting); `item` is then not enqueued and is destroyed with this call's argument, so
+  // a caller that must keep it has to hold its own copy.
   bool Push(T item) {
     const size_t c = cost_fn_(item);
     std::unique_lock lock(mu_);
     if (!HasRoom(c) && !closed_) {
-      const auto start = std::chrono::steady_clock::now();
+      const int64_t start = SteadyNs();
       ++blocked_pushes_;
+      ++waiting_;
+      waiting_since_sum_ += start;
       not_full_.wait(lock, [&] { return closed_ || HasRoom(c); });
-      blocked_ns_ += static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                               start)
-              .count());
+      --waiting_;
+      waiting_since_sum_ -= start;
+      blocked_ns_ += static_cast<uint64_t>(SteadyNs() - start);
     }
     if (closed_) return false;
     cost_ += c;
@@ -51,11 +53,18 @@ class BoundedQueue {
   }
 
   // Waits up to `timeout` for at least one item, then moves up to `max_items` into `out`.
-  // Returns the number moved (0 on timeout, or when closed and empty).
+  // Returns the number moved (0 on timeout, or when closed and empty). A timeout too long to
+  // add to the current time (e.g. nanoseconds::max()) waits without limit.
   size_t PopMany(std::vector<T>* out, size_t max_items, std::chrono::nanoseconds timeout) {
     std::unique_lock lock(mu_);
     if (items_.empty() && !closed_) {
-      not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+      const auto ready = [&] { return closed_ || !items_.empty(); };
+      const auto now = std::chrono::steady_clock::now();
+      if (timeout >= std::chrono::steady_clock::time_point::max() - now) {
+        not_empty_.wait(lock, ready);
+      } else {
+        not_empty_.wait_until(lock, now + timeout, ready);
+      }
     }
     size_t n = 0;
     while (!items_.empty() && n < max_items) {
@@ -102,12 +111,23 @@ class BoundedQueue {
     std::lock_guard lock(mu_);
     return blocked_pushes_;
   }
+  // Includes the waits still in progress, so a producer stuck behind a stalled consumer shows.
   uint64_t blocked_ns() const {
     std::lock_guard lock(mu_);
-    return blocked_ns_;
+    return blocked_ns_ + static_cast<uint64_t>(waiting_ * SteadyNs() - waiting_since_sum_);
+  }
+  // Producers waiting right now.
+  size_t waiting() const {
+    std::lock_guard lock(mu_);
+    return static_cast<size_t>(waiting_);
   }
 
  private:
+  static int64_t SteadyNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   struct Entry {
     T item;
     size_t cost;
@@ -124,6 +144,8 @@ class BoundedQueue {
   bool closed_ = false;
   uint64_t blocked_pushes_ = 0;
   uint64_t blocked_ns_ = 0;
+  int64_t waiting_ = 0;            // producers blocked in Push now
+  int64_t waiting_since_sum_ = 0;  // sum of their start times (SteadyNs)
 };
 
 }  // namespace strata

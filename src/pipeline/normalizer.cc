@@ -1,6 +1,8 @@
 #include "pipeline/normalizer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -25,11 +27,25 @@ Normalizer::Normalizer(std::shared_ptr<const AssetModel> model, const Clock& clo
                        ValidationOptions options, PipelineCounters* counters)
     : model_(std::move(model)), clock_(clock), options_(options), counters_(counters) {}
 
+namespace {
+
+// Details quote names and units from payloads; a hostile or broken source must not make each
+// dead letter megabytes long (the raw payload is capped separately, in MakeDeadLetter).
+constexpr size_t kMaxDetail = 1024;
+
+}  // namespace
+
 void Normalizer::Reject(RejectReason reason, std::string detail, const MessageContext& ctx,
                         WriteBatch* out) {
+  if (detail.size() > kMaxDetail) {
+    const size_t full = detail.size();
+    detail.resize(kMaxDetail);
+    detail += fmt::format("... ({} bytes in all)", full);
+  }
   counters_->Rejected(reason);
   out->dead_letters.push_back(MakeDeadLetter(clock_.NowNs(), reason, std::string(ctx.source_text),
                                              std::move(detail), ctx.payload));
+  if (ctx.payload_truncated) out->dead_letters.back().payload_truncated = true;
 }
 
 const UnitConversion* Normalizer::Conversion(SignalId id, std::string_view source_unit,
@@ -134,6 +150,93 @@ void Normalizer::Accept(const MappingRule& rule, const Captures& captures, const
   obs.ts_ns = reading.ts_ns.value_or(ctx.receive_ts_ns);
   obs.quality = reading.quality.value_or(Quality::kGood);
   obs.source = ctx.source;
+  const bool bad = obs.quality == Quality::kBad;
+
+  if (waveform) {
+    const WaveformBlock& in = *reading.block;
+    if (!(in.sample_rate_hz > 0) || !std::isfinite(in.sample_rate_hz) || in.samples.empty()) {
+      Reject(RejectReason::kMissingField,
+             fmt::format("waveform for '{}' {} needs samples and a positive sample rate",
+                         asset_buf_, spec.name),
+             ctx, out);
+      return;
+    }
+    // Converted in double and checked before narrowing back to float: a value outside the
+    // float range must be rejected, not cast (which is undefined behaviour).
+    std::shared_ptr<WaveformBlock> converted;
+    if (!total.IsIdentity()) {
+      converted = std::make_shared<WaveformBlock>();
+      converted->sample_rate_hz = in.sample_rate_hz;
+      converted->samples.resize(in.samples.size());
+    }
+    for (size_t i = 0; i < in.samples.size(); ++i) {
+      const double s = total.Apply(in.samples[i]);
+      if (!std::isfinite(s)) {
+        Reject(
+            RejectReason::kNotFinite,
+            fmt::format("waveform for '{}' {}: sample {} is not a finite number{}", asset_buf_,
+                        spec.name, i,
+                        std::isfinite(in.samples[i])
+                            ? fmt::format(" in {} ({} before conversion)", spec.unit, in.samples[i])
+                            : ""),
+            ctx, out);
+        return;
+      }
+      if ((!bad && (s < spec.min || s > spec.max)) ||
+          std::fabs(s) > std::numeric_limits<float>::max()) {
+        Reject(RejectReason::kOutOfRange,
+               fmt::format("waveform for '{}' {}: sample {} = {} {} is outside the valid range "
+                           "[{}, {}]",
+                           asset_buf_, spec.name, i, s, spec.unit,
+                           std::max(spec.min, -double{std::numeric_limits<float>::max()}),
+                           std::min(spec.max, double{std::numeric_limits<float>::max()})),
+               ctx, out);
+        return;
+      }
+      if (converted) converted->samples[i] = static_cast<float>(s);
+    }
+    if (converted) {
+      obs.block = std::move(converted);
+    } else {
+      obs.block = reading.block;
+    }
+  } else if (!reading.has_value) {
+    if (!bad) {
+      Reject(RejectReason::kMissingField,
+             fmt::format("reading for '{}' {} has no value", asset_buf_, spec.name), ctx, out);
+      return;
+    }
+  } else if (!std::isfinite(reading.value)) {
+    // Bad quality may carry a non-finite value: stored as "no value" (NaN).
+    if (!bad) {
+      Reject(RejectReason::kNotFinite,
+             fmt::format("value of '{}' {} is {}, not a finite number", asset_buf_, spec.name,
+                         reading.value),
+             ctx, out);
+      return;
+    }
+  } else {
+    const double value = total.Apply(reading.value);
+    if (!std::isfinite(value)) {
+      // A finite reading that scale or unit conversion pushes past the double range.
+      if (!bad) {
+        Reject(RejectReason::kNotFinite,
+               fmt::format("value {} of '{}' {} is not a finite number once converted to {}",
+                           reading.value, asset_buf_, spec.name, spec.unit),
+               ctx, out);
+        return;
+      }
+    } else {
+      if (!bad && (value < spec.min || value > spec.max)) {
+        Reject(RejectReason::kOutOfRange,
+               fmt::format("value {} {} of '{}' {} is outside the valid range [{}, {}]", value,
+                           spec.unit, asset_buf_, spec.name, spec.min, spec.max),
+               ctx, out);
+        return;
+      }
+      obs.value = value;
+    }
+  }
 
   if (obs.ts_ns < options_.min_ts_ns) {
     Reject(RejectReason::kTimestampTooOld,
@@ -145,7 +248,7 @@ void Normalizer::Accept(const MappingRule& rule, const Captures& captures, const
     return;
   }
   const int64_t now = clock_.NowNs();
-  if (obs.ts_ns > now + options_.max_future_ns) {
+  if (obs.ts_ns > now && obs.ts_ns - now > options_.max_future_ns) {
     Reject(RejectReason::kTimestampInFuture,
            fmt::format("timestamp {} of '{}' {} is {} ahead of the edge clock (limit {}); check "
                        "the source's clock and the decoder's timestamp_unit",
@@ -155,68 +258,6 @@ void Normalizer::Accept(const MappingRule& rule, const Captures& captures, const
     return;
   }
 
-  if (waveform) {
-    const WaveformBlock& in = *reading.block;
-    if (!(in.sample_rate_hz > 0) || !std::isfinite(in.sample_rate_hz) || in.samples.empty()) {
-      Reject(RejectReason::kMissingField,
-             fmt::format("waveform for '{}' {} needs samples and a positive sample rate",
-                         asset_buf_, spec.name),
-             ctx, out);
-      return;
-    }
-    std::shared_ptr<const WaveformBlock> block = reading.block;
-    if (!total.IsIdentity()) {
-      auto converted = std::make_shared<WaveformBlock>(in);
-      for (float& s : converted->samples) {
-        s = static_cast<float>(total.Apply(s));
-      }
-      block = std::move(converted);
-    }
-    for (size_t i = 0; i < block->samples.size(); ++i) {
-      const float s = block->samples[i];
-      if (!std::isfinite(s)) {
-        Reject(RejectReason::kNotFinite,
-               fmt::format("waveform for '{}' {}: sample {} is not a finite number", asset_buf_,
-                           spec.name, i),
-               ctx, out);
-        return;
-      }
-      if (obs.quality != Quality::kBad && (s < spec.min || s > spec.max)) {
-        Reject(RejectReason::kOutOfRange,
-               fmt::format("waveform for '{}' {}: sample {} = {} {} is outside the valid range "
-                           "[{}, {}]",
-                           asset_buf_, spec.name, i, s, spec.unit, spec.min, spec.max),
-               ctx, out);
-        return;
-      }
-    }
-    obs.block = std::move(block);
-  } else if (!reading.has_value) {
-    if (obs.quality != Quality::kBad) {
-      Reject(RejectReason::kMissingField,
-             fmt::format("reading for '{}' {} has no value", asset_buf_, spec.name), ctx, out);
-      return;
-    }
-  } else {
-    if (!std::isfinite(reading.value)) {
-      if (obs.quality != Quality::kBad) {
-        Reject(RejectReason::kNotFinite,
-               fmt::format("value of '{}' {} is {}, not a finite number", asset_buf_, spec.name,
-                           reading.value),
-               ctx, out);
-        return;
-      }
-    } else {
-      obs.value = total.Apply(reading.value);
-      if (obs.quality != Quality::kBad && (obs.value < spec.min || obs.value > spec.max)) {
-        Reject(RejectReason::kOutOfRange,
-               fmt::format("value {} {} of '{}' {} is outside the valid range [{}, {}]",
-                           obs.value, spec.unit, asset_buf_, spec.name, spec.min, spec.max),
-               ctx, out);
-        return;
-      }
-    }
-  }
   counters_->normalized().Add();
   out->observations.push_back(std::move(obs));
 }

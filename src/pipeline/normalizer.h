@@ -4,9 +4,11 @@
 //
 // Checks, in order: asset and signal exist (unknown_asset, unknown_signal); scalar vs waveform
 // (wrong_kind); unit parses and converts (unknown_unit, unit_mismatch); value present and
-// finite (missing_field, not_finite — bad-quality readings may have no value); value within
-// the signal's range (out_of_range; not checked for bad quality); source time not before
-// 2000-01-01 and not more than `max_future` ahead of the edge clock.
+// finite, also after scale and unit conversion (missing_field, not_finite — bad-quality
+// readings may have no value, and a non-finite one is stored as NaN); value within the
+// signal's range (out_of_range; not checked for bad quality; waveform samples must also fit a
+// float); source time not before 2000-01-01 and not more than `max_future` ahead of the edge
+// clock (timestamp_too_old, timestamp_in_future).
 //
 // CPU only: never blocks or does I/O. Not thread-safe: one Normalizer per pipeline thread.
 #pragma once
@@ -38,8 +40,9 @@ struct ValidationOptions {
 // Where the reading being normalized came from.
 struct MessageContext {
   SourceId source = kInvalidSource;
-  std::string_view source_text;  // "mqtt tcp://host:1883 topic", for dead letters
-  std::string_view payload;      // raw bytes, for dead letters
+  std::string_view source_text;    // "mqtt tcp://host:1883 topic", for dead letters
+  std::string_view payload;        // raw bytes, for dead letters
+  bool payload_truncated = false;  // `payload` is only the first bytes of the message
   int64_t receive_ts_ns = 0;
 };
 

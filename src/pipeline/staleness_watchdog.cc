@@ -1,6 +1,8 @@
 #include "pipeline/staleness_watchdog.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -16,7 +18,13 @@ StalenessWatchdog::StalenessWatchdog(std::shared_ptr<const AssetModel> model, do
       stale_(model_->signal_count(), false) {
   for (SignalId id = 0; id < model_->signal_count(); ++id) {
     const int64_t period = model_->signal(id).spec->period_ns;
-    if (period > 0) limit_ns_[id] = static_cast<int64_t>(std::llround(period * factor));
+    if (period <= 0) continue;
+    // Clamped: a limit past the int64 range never expires (llround would overflow), and a
+    // positive one shorter than 1 ns must not turn into 0, which means "never stale".
+    const double limit = static_cast<double>(period) * factor;
+    if (!(limit > 0)) continue;  // factor <= 0 or NaN: no sensible limit
+    limit_ns_[id] = limit >= 9.2e18 ? std::numeric_limits<int64_t>::max()
+                                    : std::max<int64_t>(1, std::llround(limit));
   }
 }
 

@@ -21,6 +21,7 @@ namespace strata {
 
 class StalenessWatchdog {
  public:
+  // `factor` > 0 (the edge config requires >= 1); a limit too large for int64 ns never expires.
   StalenessWatchdog(std::shared_ptr<const AssetModel> model, double factor, int64_t start_ns);
 
   // A reading of `signal` arrived at edge time `now_ns`.

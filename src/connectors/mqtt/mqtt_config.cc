@@ -3,10 +3,34 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
 namespace strata {
+namespace {
+
+constexpr int64_t kMaxKeepaliveNs = 65535 * 1'000'000'000LL;
+
+// Why `filter` is not a valid MQTT subscription filter, or "" when it is.
+std::string CheckTopicFilter(std::string_view filter) {
+  if (filter.empty()) return "it is empty";
+  if (filter.size() > 65535) return "it is longer than 65535 bytes";
+  if (filter.find('\0') != std::string_view::npos) return "it contains a NUL character";
+  size_t start = 0;
+  while (true) {
+    const size_t slash = filter.find('/', start);
+    const std::string_view level = filter.substr(start, slash - start);
+    if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) {
+      return "a wildcard (+ or #) must be a whole level";
+    }
+    if (level == "#" && slash != std::string_view::npos) return "'#' must be the last level";
+    if (slash == std::string_view::npos) return "";
+    start = slash + 1;
+  }
+}
+
+}  // namespace
 
 std::string MqttConnectorConfig::Endpoint() const {
   return fmt::format("{}://{}:{}", tls ? "ssl" : "tcp", host, port);
@@ -23,8 +47,17 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
   }
   c.client_id = node.String("client_id", default_client_id);
   c.keepalive_ns = node.Duration("keepalive", c.keepalive_ns);
-  if (c.keepalive_ns < 5'000'000'000LL) node.Get("keepalive").Fail("keepalive must be >= 5s");
+  if (c.keepalive_ns < 5'000'000'000LL || c.keepalive_ns > kMaxKeepaliveNs) {
+    node.Get("keepalive")
+        .Fail("keepalive must be between 5s and 18h12m15s (MQTT's limit of 65535 seconds)");
+  }
   c.clean_session = node.Bool("clean_session", c.clean_session);
+  if (c.client_id.empty() && !c.clean_session) {
+    (node.Has("client_id") ? node.Get("client_id") : node)
+        .Fail(
+            "a persistent session (clean_session: false) needs a client_id: the broker keeps "
+            "the session under it");
+  }
   c.qos = static_cast<int>(node.Int("qos", c.qos));
   if (c.qos < 0 || c.qos > 1) {
     node.Get("qos").Fail("qos must be 0 or 1 (1 = no loss: the broker redelivers until acked)");
@@ -50,7 +83,9 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
     if (t.cert_file.empty() != t.key_file.empty()) {
       tls->Fail("tls client authentication needs both cert_file and key_file");
     }
-    for (const auto& [key, path] : {std::pair{"ca_file", t.ca_file}, {"cert_file", t.cert_file},
+    for (const auto& [key, path] : {std::pair{"ca_file", t.ca_file},
+                                    {"ca_path", t.ca_path},
+                                    {"cert_file", t.cert_file},
                                     {"key_file", t.key_file}}) {
       if (!path.empty() && !std::filesystem::exists(path)) {
         tls->Get(key).Fail(fmt::format("file '{}' does not exist", path));
@@ -78,15 +113,25 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
     }
   }
   if (c.decoders.empty()) {
-    // A sensible default: {"value": ..} with an optional "timestamp" in ms.
+    // A sensible default: {"value": ...}, stamped with the time it arrives.
     DecoderSpec json;
     json.name = "json";
     json.value = "/value";
     c.decoders.emplace("json", json);
     decoder_names.push_back("json");
   }
-  c.default_decoder = node.String("default_decoder", decoder_names.size() == 1 ? decoder_names[0]
-                                                                              : "");
+  if (auto default_node = node.Find("default_decoder")) {
+    c.default_decoder = default_node->AsString();
+    if (!c.decoders.count(c.default_decoder)) {
+      const std::string hint = ClosestMatch(c.default_decoder, decoder_names);
+      default_node->Fail(
+          fmt::format("unknown decoder '{}' (declared decoders: {}){}", c.default_decoder,
+                      fmt::join(decoder_names, ", "),
+                      hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
+    }
+  } else if (decoder_names.size() == 1) {
+    c.default_decoder = decoder_names[0];
+  }
 
   ConfigNode mapping_node = node.Get("mapping");
   if (mapping_node.IsScalar()) {
@@ -130,6 +175,11 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
 
   if (auto subs = node.Find("subscriptions")) {
     c.subscriptions = subs->AsStringList();
+    for (const std::string& filter : c.subscriptions) {
+      if (const std::string error = CheckTopicFilter(filter); !error.empty()) {
+        subs->Fail(fmt::format("'{}' is not an MQTT topic filter: {}", filter, error));
+      }
+    }
   } else {
     c.subscriptions = c.mapping.SubscriptionFilters();
   }

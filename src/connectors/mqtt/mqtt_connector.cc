@@ -17,7 +17,8 @@ MqttConnector::MqttConnector(MqttConnectorConfig config, uint32_t index,
       index_(index),
       sink_(sink),
       clock_(clock),
-      up_(metrics.GetGauge("strata_edge_connector_up", "1 while the connector is connected",
+      up_(metrics.GetGauge("strata_edge_connector_up",
+                           "1 while the connector is connected and its subscriptions are acknowledged",
                            {{"connector", config_.name}})),
       connects_(metrics.GetCounter("strata_edge_connector_connects_total",
                                    "Successful connections to the peer",
@@ -45,6 +46,7 @@ Status MqttConnector::Start() {
   mosquitto_connect_callback_set(m, &MqttConnector::OnConnect);
   mosquitto_disconnect_callback_set(m, &MqttConnector::OnDisconnect);
   mosquitto_message_callback_set(m, &MqttConnector::OnMessage);
+  mosquitto_subscribe_callback_set(m, &MqttConnector::OnSubscribe);
   if (!config_.username.empty()) {
     int rc = mosquitto_username_pw_set(m, config_.username.c_str(),
                                        config_.password.empty() ? nullptr
@@ -147,7 +149,8 @@ void MqttConnector::Run() {
       }
       break;
     }
-    if (connected_.exchange(false)) up_.Set(0);
+    connected_ = false;
+    if (subscribed_.exchange(false)) up_.Set(0);
     connect_failures_.Add();
     spdlog::warn("{} lost the connection to {}: {}; reconnecting in {}", Tag(),
                  config_.Endpoint(), MosquittoError(rc), FormatDuration(backoff_ns_));
@@ -155,7 +158,8 @@ void MqttConnector::Run() {
     backoff_ns_ = std::min(backoff_ns_ * 2, config_.reconnect_max_ns);
     attempt = 0;
   }
-  if (connected_.exchange(false)) up_.Set(0);
+  connected_ = false;
+  if (subscribed_.exchange(false)) up_.Set(0);
 }
 
 void MqttConnector::OnConnect(mosquitto* m, void* self_ptr, int rc) {
@@ -169,23 +173,42 @@ void MqttConnector::OnConnect(mosquitto* m, void* self_ptr, int rc) {
     return;
   }
   self->connected_ = true;
-  self->up_.Set(1);
   self->connects_.Add();
   self->backoff_ns_ = self->config_.reconnect_min_ns;
+  self->pending_subacks_ = 0;
   for (const auto& filter : self->config_.subscriptions) {
     int src = mosquitto_subscribe(m, nullptr, filter.c_str(), self->config_.qos);
     if (src != MOSQ_ERR_SUCCESS) {
       spdlog::error("{} cannot subscribe to '{}': {}", self->Tag(), filter, MosquittoError(src));
+    } else {
+      ++self->pending_subacks_;
     }
   }
-  spdlog::info("{} connected to {}; subscribed to {} (QoS {})", self->Tag(),
+  spdlog::info("{} connected to {}; subscribing to {} (QoS {})", self->Tag(),
                self->config_.Endpoint(), fmt::join(self->config_.subscriptions, ", "),
                self->config_.qos);
 }
 
+void MqttConnector::OnSubscribe(mosquitto*, void* self_ptr, int, int qos_count,
+                                const int* granted) {
+  auto* self = static_cast<MqttConnector*>(self_ptr);
+  for (int i = 0; i < qos_count; ++i) {
+    if (granted[i] > 2) {  // 0x80: the broker refused the subscription (e.g. an ACL)
+      spdlog::error("{} the broker refused a subscription; check its ACL for this client",
+                    self->Tag());
+      return;
+    }
+  }
+  if (--self->pending_subacks_ == 0 && !self->subscribed_.exchange(true)) {
+    self->up_.Set(1);
+    spdlog::info("{} subscriptions acknowledged; receiving", self->Tag());
+  }
+}
+
 void MqttConnector::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
   auto* self = static_cast<MqttConnector*>(self_ptr);
-  if (self->connected_.exchange(false)) self->up_.Set(0);
+  self->connected_ = false;
+  if (self->subscribed_.exchange(false)) self->up_.Set(0);
   if (rc != 0) spdlog::debug("{} disconnected: {}", self->Tag(), MosquittoError(rc));
 }
 

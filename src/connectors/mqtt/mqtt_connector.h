@@ -40,7 +40,9 @@ class MqttConnector final : public Connector {
   void Stop() override;
   void Pause() override;
   void Resume() override;
-  bool connected() const override { return connected_.load(); }
+  // True once the broker has acknowledged every subscription of the current connection:
+  // from then on, nothing published to those topics is missed.
+  bool connected() const override { return subscribed_.load(); }
 
   const MqttConnectorConfig& config() const { return config_; }
 
@@ -48,6 +50,7 @@ class MqttConnector final : public Connector {
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
   static void OnMessage(mosquitto* m, void* self, const mosquitto_message* msg);
+  static void OnSubscribe(mosquitto* m, void* self, int mid, int qos_count, const int* granted);
 
   void Run();
   // Waits up to `ns` or until Stop; returns false when stopping.
@@ -65,10 +68,12 @@ class MqttConnector final : public Connector {
   std::condition_variable cv_;
   bool stop_ = false;
   bool paused_ = false;
-  std::atomic<bool> connected_{false};
+  std::atomic<bool> connected_{false};   // CONNACK received
+  std::atomic<bool> subscribed_{false};  // ... and every SUBACK of this connection
+  int pending_subacks_ = 0;              // network thread only
   int64_t backoff_ns_ = 0;
 
-  Gauge& up_;
+  Gauge& up_;  // 1 while connected and subscribed
   Counter& connects_;
   Counter& connect_failures_;
   Counter& messages_;

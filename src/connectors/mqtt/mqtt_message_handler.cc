@@ -39,6 +39,7 @@ void MqttMessageHandler::Handle(const RawMessage& message, Normalizer& normalize
   MessageContext ctx;
   ctx.source_text = source_text_;
   ctx.payload = message.payload;
+  ctx.payload_truncated = message.oversize;  // the connector kept only the first bytes
   ctx.receive_ts_ns = message.receive_ts_ns;
 
   if (message.oversize) {
@@ -59,7 +60,9 @@ void MqttMessageHandler::Handle(const RawMessage& message, Normalizer& normalize
                       ctx, out);
     return;
   }
-  ctx.source = SourceFor(message.topic);
+  // The source is interned only once the message yields an observation (below), so that
+  // topics which map to nothing valid cannot grow the catalog, which never forgets.
+  const size_t first_observation = out->observations.size();
   PayloadDecoder* decoder = rule_decoder_[static_cast<size_t>(rule - mapping_.rules.data())];
   decoder->Decode(message.payload, &decoded_);
   if (decoded_.failed) {
@@ -79,6 +82,12 @@ void MqttMessageHandler::Handle(const RawMessage& message, Normalizer& normalize
       continue;
     }
     normalizer.Accept(*rule, captures_, item.reading, ctx, out);
+  }
+  if (out->observations.size() > first_observation) {
+    const SourceId source = SourceFor(message.topic);
+    for (size_t i = first_observation; i < out->observations.size(); ++i) {
+      out->observations[i].source = source;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // MqttMessageHandler: one MQTT message → mapping rule (by topic) → payload decoder →
 // Normalizer. Unmatched topics, undecodable payloads and oversize messages become dead
-// letters here.
+// letters here. A topic is interned as a source (mqtt, endpoint, topic) once one of its
+// messages yields an observation; every observation of the same topic carries that SourceId.
 //
 // Not thread-safe (see MessageHandler): owns decoder state.
 #pragma once

@@ -3,7 +3,10 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -24,11 +27,20 @@ std::optional<std::string> ReadPointer(ConfigNode& node, const std::string& key)
                             "for the whole document",
                             ptr, ptr));
   }
+  for (size_t i = ptr.find('~'); i != std::string::npos; i = ptr.find('~', i + 1)) {
+    if (i + 1 == ptr.size() || (ptr[i + 1] != '0' && ptr[i + 1] != '1')) {
+      child->Fail(
+          fmt::format("'{}' is not a JSON pointer: '~' must be followed by 0 or 1 (~0 "
+                      "stands for '~', ~1 for '/' in a key)",
+                      ptr));
+    }
+  }
   return ptr;
 }
 
 // NaN and infinities as devices write them in strings, since JSON has no literal for them.
 bool ParseNonFiniteWord(std::string_view s, double* out) {
+  if (s.size() > 9) return false;  // longer than "+infinity"
   std::string lower;
   for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "nan") {
@@ -56,6 +68,22 @@ const char* TypeName(simdjson::dom::element_type t) {
     case T::NULL_VALUE: return "null";
   }
   return "unknown";
+}
+
+// Timestamps are int64 ns since the epoch, which span 1677-09-21 .. 2262-04-11. ParseTimestamp
+// would overflow on years outside [1678, 2261] (the margin covers any UTC offset): returns the
+// reason to reject such a year, or nullopt when the text is in range or no year at all (then
+// ParseTimestamp rejects it).
+std::optional<RejectReason> YearOutOfRange(std::string_view text) {
+  if (text.size() < 4) return std::nullopt;
+  int year = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    year = year * 10 + (text[i] - '0');
+  }
+  if (year < 1678) return RejectReason::kTimestampTooOld;
+  if (year > 2261) return RejectReason::kTimestampInFuture;
+  return std::nullopt;
 }
 
 int64_t TimestampScale(TimestampUnit unit) {
@@ -171,6 +199,13 @@ class JsonDecoder final : public PayloadDecoder {
                                        *spec_.samples, block->samples.size(),
                                        TypeName(s.type())));
         }
+        if (std::fabs(v) > std::numeric_limits<float>::max()) {
+          // Samples are stored as float; casting a larger value is undefined behaviour.
+          return ItemError(out, RejectReason::kOutOfRange,
+                           fmt::format("'{}' element {} is {}, beyond what a waveform sample "
+                                       "(32-bit float) holds",
+                                       *spec_.samples, block->samples.size(), v));
+        }
         block->samples.push_back(static_cast<float>(v));
       }
       block->sample_rate_hz = spec_.sample_rate_hz;
@@ -239,27 +274,47 @@ class JsonDecoder final : public PayloadDecoder {
           v = e.get_int64().value_unsafe();
           if (v > std::numeric_limits<int64_t>::max() / scale ||
               v < std::numeric_limits<int64_t>::min() / scale) {
-            return ItemError(out, RejectReason::kTimestampInFuture,
-                             fmt::format("timestamp {} is out of range", v));
+            return ItemError(
+                out, v > 0 ? RejectReason::kTimestampInFuture : RejectReason::kTimestampTooOld,
+                fmt::format("'{}' (the timestamp) {} is out of range; check the decoder's "
+                            "timestamp_unit",
+                            *spec_.timestamp, v));
           }
           r.ts_ns = v * scale;
           break;
         }
         case T::UINT64:
         case T::DOUBLE: {
-          double v = 0;
-          v = e.get_double().value_unsafe();
-          const double ns = v * static_cast<double>(scale);
-          if (!std::isfinite(ns) || std::fabs(ns) > 9.2e18) {
-            return ItemError(out, RejectReason::kTimestampInFuture,
-                             fmt::format("timestamp {} is out of range", v));
+          const double v = e.get_double().value_unsafe();
+          // Whole and fractional units apart, so that e.g. 1732350000.25 s is exact and not
+          // rounded to the 256 ns steps of a double near 1.7e18.
+          const double whole = std::trunc(v);
+          if (!std::isfinite(v) || std::fabs(whole) > 9.2e18 / static_cast<double>(scale)) {
+            return ItemError(
+                out, v > 0 ? RejectReason::kTimestampInFuture : RejectReason::kTimestampTooOld,
+                fmt::format("'{}' (the timestamp) {} is out of range; check the decoder's "
+                            "timestamp_unit",
+                            *spec_.timestamp, v));
           }
-          r.ts_ns = static_cast<int64_t>(std::llround(ns));
+          r.ts_ns = static_cast<int64_t>(whole) * scale +
+                    std::llround((v - whole) * static_cast<double>(scale));
           break;
         }
         case T::STRING: {
           std::string_view s;
           s = e.get_string().value_unsafe();
+          if (s.size() > 64) {
+            return ItemError(out, RejectReason::kWrongType,
+                             fmt::format("'{}' (the timestamp) is a string of {} bytes, not an "
+                                         "RFC 3339 timestamp",
+                                         *spec_.timestamp, s.size()));
+          }
+          if (auto reason = YearOutOfRange(s)) {
+            return ItemError(out, *reason,
+                             fmt::format("'{}' (the timestamp) \"{}\" is out of range (years "
+                                         "1678 to 2261)",
+                                         *spec_.timestamp, s.substr(0, 64)));
+          }
           auto ts = ParseTimestamp(s);
           if (!ts.ok()) {
             return ItemError(out, RejectReason::kWrongType,
@@ -342,24 +397,74 @@ class NumberDecoder final : public PayloadDecoder {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
       text.remove_suffix(1);
     }
-    DecodedItem item;
     double v = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, v);
-    if (text.empty() || ec == std::errc::invalid_argument || ptr != end) {
-      if (!ParseNonFiniteWord(text, &v)) {
-        out->failed = true;
-        out->reason = RejectReason::kMalformedPayload;
-        out->error = fmt::format("payload \"{}\" is not a number", text.substr(0, 64));
-        return;
-      }
-    } else if (ec == std::errc::result_out_of_range) {
-      v = text.front() == '-' ? -std::numeric_limits<double>::infinity()
-                              : std::numeric_limits<double>::infinity();
+    if (!ParseNumber(text, &v) && !ParseNonFiniteWord(text, &v)) {
+      out->failed = true;
+      out->reason = RejectReason::kMalformedPayload;
+      out->error = fmt::format("payload \"{}\"{} is not a number", text.substr(0, 64),
+                               text.size() > 64 ? "..." : "");
+      return;
     }
+    DecodedItem item;
     item.reading.value = v;
     item.reading.has_value = true;
     out->items.push_back(std::move(item));
+  }
+
+ private:
+  // A decimal number as from_chars reads it, with an optional leading '+'. Magnitudes beyond
+  // the double range become ±inf (the normalizer rejects them), those too small become 0.
+  static bool ParseNumber(std::string_view text, double* out) {
+    std::string_view digits = text;
+    if (digits.size() > 1 && digits.front() == '+' && digits[1] != '-' && digits[1] != '+') {
+      digits.remove_prefix(1);
+    }
+    if (digits.empty()) return false;
+    const char* end = digits.data() + digits.size();
+    auto [ptr, ec] = std::from_chars(digits.data(), end, *out);
+    if (ptr != end) return false;
+    if (ec == std::errc()) return true;
+    if (ec != std::errc::result_out_of_range) return false;
+    *out = OutOfRange(digits);
+    return true;
+  }
+
+  // The value of a decimal number that from_chars found out of the double range (it leaves
+  // its output unset then): ±inf when the magnitude is above DBL_MAX, ±0 when it is below the
+  // smallest denormal. Told apart by the power of ten of the first significant digit, which
+  // is then either above 300 or below -300.
+  static double OutOfRange(std::string_view text) {
+    const bool negative = !text.empty() && text.front() == '-';
+    if (negative) text.remove_prefix(1);
+    int64_t magnitude = 0;  // power of ten of the first significant digit, before the exponent
+    bool significant = false;
+    size_t i = 0;
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+      if (significant) {
+        ++magnitude;
+      } else if (text[i] != '0') {
+        significant = true;
+      }
+    }
+    if (i < text.size() && text[i] == '.') {
+      for (++i; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+        if (significant) continue;
+        --magnitude;
+        if (text[i] != '0') significant = true;
+      }
+    }
+    int64_t exponent = 0;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+      ++i;
+      const bool negative_exponent = i < text.size() && text[i] == '-';
+      if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+      for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+        if (exponent < 1'000'000) exponent = exponent * 10 + (text[i] - '0');
+      }
+      if (negative_exponent) exponent = -exponent;
+    }
+    const double v = magnitude + exponent > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+    return negative ? -v : v;
   }
 };
 
@@ -382,7 +487,12 @@ DecoderSpec DecoderSpec::Read(const std::string& name, ConfigNode& node) {
   spec.unit = ReadPointer(node, "unit");
   spec.samples = ReadPointer(node, "samples");
   spec.sample_rate = ReadPointer(node, "sample_rate");
-  spec.sample_rate_hz = node.Double("sample_rate_hz", 0);
+  if (auto hz = node.Find("sample_rate_hz")) {
+    spec.sample_rate_hz = hz->AsDouble();
+    if (!(spec.sample_rate_hz > 0) || !std::isfinite(spec.sample_rate_hz)) {
+      hz->Fail("sample_rate_hz must be a positive number of samples per second");
+    }
+  }
   const std::string ts_unit = node.Choice("timestamp_unit", {"s", "ms", "us", "ns"}, "ms");
   spec.timestamp_unit = ts_unit == "s"    ? TimestampUnit::kSeconds
                         : ts_unit == "us" ? TimestampUnit::kMicros
@@ -393,6 +503,11 @@ DecoderSpec DecoderSpec::Read(const std::string& name, ConfigNode& node) {
   }
   if (spec.samples && !spec.sample_rate && !(spec.sample_rate_hz > 0)) {
     node.Fail("a waveform decoder needs `sample_rate` (a JSON pointer) or `sample_rate_hz`");
+  }
+  if (!spec.samples && (spec.sample_rate || spec.sample_rate_hz > 0)) {
+    node.Fail(
+        "`sample_rate` and `sample_rate_hz` belong to waveform decoders; add `samples` "
+        "(a JSON pointer to the array of samples) or remove them");
   }
   if (!spec.samples && !spec.value) spec.value = "/value";
   return spec;

@@ -19,8 +19,13 @@
 //       samples: /samples
 //       sample_rate: /fs          # or sample_rate_hz: 25600 for a fixed rate
 //       timestamp: /ts
-//     plain:                      # "21.5"
+//     plain:                      # "21.5", " -3e2\n", "+7", "NaN", "inf"
 //       type: number
+//
+// A configured pointer must be present in every message (else the reading is dead-lettered as
+// missing_field), except quality and unit, which are optional; without a `timestamp` pointer
+// readings are stamped with their receive time. Waveform samples are stored as float: a
+// sample beyond its range is out_of_range.
 //
 // Not thread-safe: a decoder keeps parser buffers between calls; one per pipeline thread.
 #pragma once
