@@ -18,14 +18,7 @@ PlantConfig ReadPlant(ConfigNode& root) {
     c.client_id = broker->String("client_id", c.client_id);
     c.username = broker->String("username", "");
     c.password = broker->String("password", "");
-    if (auto tls = broker->Find("tls")) {
-      MqttTlsOptions t;
-      t.ca_file = tls->Path("ca_file", "");
-      t.cert_file = tls->Path("cert_file", "");
-      t.key_file = tls->Path("key_file", "");
-      t.insecure = tls->Bool("insecure", false);
-      c.tls = t;
-    }
+    if (auto tls = broker->Find("tls")) c.tls = ReadMqttTls(*tls);
   }
   c.topic_prefix = root.String("topic_prefix", c.topic_prefix);
   c.asset_prefix = root.String("asset_prefix", c.asset_prefix);

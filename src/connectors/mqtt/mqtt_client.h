@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <mosquitto.h>
@@ -23,5 +24,19 @@ StatusOr<MosquittoPtr> NewMosquittoClient(const std::string& client_id, bool cle
 
 // A readable description of a libmosquitto return code (errno-aware for MOSQ_ERR_ERRNO).
 std::string MosquittoError(int rc);
+
+struct MqttTlsOptions {
+  std::string ca_file;
+  std::string ca_path;
+  std::string cert_file;
+  std::string key_file;
+  bool insecure = false;  // skip the server host name check (tests only)
+};
+
+// Credentials and TLS of a client before it connects; an empty username means anonymous.
+// InvalidArgument naming what to check when libmosquitto refuses them.
+Status ConfigureMosquittoClient(mosquitto* client, const std::string& username,
+                                const std::string& password,
+                                const std::optional<MqttTlsOptions>& tls);
 
 }  // namespace strata

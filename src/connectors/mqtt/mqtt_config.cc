@@ -36,6 +36,28 @@ std::string MqttConnectorConfig::Endpoint() const {
   return fmt::format("{}://{}:{}", tls ? "ssl" : "tcp", host, port);
 }
 
+MqttTlsOptions ReadMqttTls(ConfigNode& tls) {
+  MqttTlsOptions t;
+  t.ca_file = tls.Path("ca_file", "");
+  t.ca_path = tls.Path("ca_path", "");
+  t.cert_file = tls.Path("cert_file", "");
+  t.key_file = tls.Path("key_file", "");
+  t.insecure = tls.Bool("insecure", false);
+  if (t.ca_file.empty() && t.ca_path.empty()) tls.Fail("tls needs ca_file or ca_path");
+  if (t.cert_file.empty() != t.key_file.empty()) {
+    tls.Fail("tls client authentication needs both cert_file and key_file");
+  }
+  for (const auto& [key, path] : {std::pair{"ca_file", t.ca_file},
+                                  {"ca_path", t.ca_path},
+                                  {"cert_file", t.cert_file},
+                                  {"key_file", t.key_file}}) {
+    if (!path.empty() && !std::filesystem::exists(path)) {
+      tls.Get(key).Fail(fmt::format("file '{}' does not exist", path));
+    }
+  }
+  return t;
+}
+
 MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
                                               const std::string& default_client_id) {
   MqttConnectorConfig c;
@@ -72,27 +94,7 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
     }
     c.password = value;
   }
-  if (auto tls = node.Find("tls")) {
-    MqttTlsOptions t;
-    t.ca_file = tls->Path("ca_file", "");
-    t.ca_path = tls->Path("ca_path", "");
-    t.cert_file = tls->Path("cert_file", "");
-    t.key_file = tls->Path("key_file", "");
-    t.insecure = tls->Bool("insecure", false);
-    if (t.ca_file.empty() && t.ca_path.empty()) tls->Fail("tls needs ca_file or ca_path");
-    if (t.cert_file.empty() != t.key_file.empty()) {
-      tls->Fail("tls client authentication needs both cert_file and key_file");
-    }
-    for (const auto& [key, path] : {std::pair{"ca_file", t.ca_file},
-                                    {"ca_path", t.ca_path},
-                                    {"cert_file", t.cert_file},
-                                    {"key_file", t.key_file}}) {
-      if (!path.empty() && !std::filesystem::exists(path)) {
-        tls->Get(key).Fail(fmt::format("file '{}' does not exist", path));
-      }
-    }
-    c.tls = t;
-  }
+  if (auto tls = node.Find("tls")) c.tls = ReadMqttTls(*tls);
   c.max_payload = node.ByteSize("max_payload", c.max_payload);
   if (c.max_payload <= 0 || c.max_payload > 256LL * 1024 * 1024) {
     node.Get("max_payload").Fail("max_payload must be between 1 B and 256MiB");

@@ -25,19 +25,12 @@
 #include <string>
 #include <vector>
 
+#include "connectors/mqtt/mqtt_client.h"
 #include "connectors/mqtt/payload_decoder.h"
 #include "core/config_node.h"
 #include "core/mapping.h"
 
 namespace strata {
-
-struct MqttTlsOptions {
-  std::string ca_file;
-  std::string ca_path;
-  std::string cert_file;
-  std::string key_file;
-  bool insecure = false;  // skip the server host name check (tests only)
-};
 
 struct MqttConnectorConfig {
   std::string name;
@@ -65,5 +58,9 @@ struct MqttConnectorConfig {
   // ConfigError. `default_client_id` is used when none is configured.
   static MqttConnectorConfig Read(ConfigNode& node, const std::string& default_client_id);
 };
+
+// Reads a `tls:` section (ca_file/ca_path, cert_file + key_file, insecure), checking that the
+// files exist; relative paths resolve against the config file. Throws ConfigError.
+MqttTlsOptions ReadMqttTls(ConfigNode& tls);
 
 }  // namespace strata

@@ -47,28 +47,9 @@ Status MqttConnector::Start() {
   mosquitto_disconnect_callback_set(m, &MqttConnector::OnDisconnect);
   mosquitto_message_callback_set(m, &MqttConnector::OnMessage);
   mosquitto_subscribe_callback_set(m, &MqttConnector::OnSubscribe);
-  if (!config_.username.empty()) {
-    int rc = mosquitto_username_pw_set(m, config_.username.c_str(),
-                                       config_.password.empty() ? nullptr
-                                                                : config_.password.c_str());
-    if (rc != MOSQ_ERR_SUCCESS) {
-      return InvalidArgumentError(
-          fmt::format("{} username/password rejected by libmosquitto: {}", Tag(),
-                      MosquittoError(rc)));
-    }
-  }
-  if (config_.tls) {
-    const auto& t = *config_.tls;
-    auto c_or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
-    int rc = mosquitto_tls_set(m, c_or_null(t.ca_file), c_or_null(t.ca_path),
-                               c_or_null(t.cert_file), c_or_null(t.key_file), nullptr);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      return InvalidArgumentError(fmt::format(
-          "{} TLS setup failed: {} (check tls.ca_file, cert_file and key_file)", Tag(),
-          MosquittoError(rc)));
-    }
-    mosquitto_tls_insecure_set(m, t.insecure);
-  }
+  STRATA_RETURN_IF_ERROR(
+      ConfigureMosquittoClient(m, config_.username, config_.password, config_.tls)
+          .WithContext(Tag()));
   {
     std::lock_guard lock(mu_);
     stop_ = false;

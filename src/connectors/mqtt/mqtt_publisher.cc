@@ -20,20 +20,8 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
   mosquitto_publish_callback_set(m, &MqttPublisher::OnPublish);
   mosquitto_max_inflight_messages_set(m, static_cast<unsigned>(options.max_inflight));
   mosquitto_reconnect_delay_set(m, 1, 5, false);
-  if (!options.username.empty()) {
-    mosquitto_username_pw_set(m, options.username.c_str(),
-                              options.password.empty() ? nullptr : options.password.c_str());
-  }
-  if (options.tls) {
-    const auto& t = *options.tls;
-    auto c_or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
-    int rc = mosquitto_tls_set(m, c_or_null(t.ca_file), c_or_null(t.ca_path),
-                               c_or_null(t.cert_file), c_or_null(t.key_file), nullptr);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      return InvalidArgumentError(fmt::format("MQTT TLS setup failed: {}", MosquittoError(rc)));
-    }
-    mosquitto_tls_insecure_set(m, t.insecure);
-  }
+  STRATA_RETURN_IF_ERROR(
+      ConfigureMosquittoClient(m, options.username, options.password, options.tls));
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
   int rc = MOSQ_ERR_SUCCESS;
