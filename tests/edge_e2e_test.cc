@@ -365,3 +365,44 @@ TEST(EdgeE2E, ABrokerRestartMidStreamLosesNoAcceptedReading) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// The broker holds the messages of a stopped edge's persistent session, keeps them across its
+// own restart (persistence), and delivers them when the edge comes back.
+TEST(EdgeE2E, MessagesQueuedForAnAbsentEdgeSurviveABrokerRestart) {
+  auto broker = MosquittoBroker::Start();
+  ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+  TempDir dir;
+  const std::string yaml = EdgeYaml((*broker)->port(), dir.path(), "", "queued-edge");
+  {
+    EdgeAgent agent(MustConfig(yaml), Clock::System());
+    ASSERT_TRUE(agent.Start().ok());
+    ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
+                                                             {{"connector", "plant"}}) == 1; }));
+    agent.Stop();  // a clean disconnect: the session and its subscription stay on the broker
+  }
+  auto pub = MustPublisher((*broker)->port());
+  constexpr int kMessages = 500;
+  const int64_t t0 = NowMs() - 60'000;
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(pub->Publish("plant/motor-01/process",
+                             fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":{}}}]}})",
+                                         t0 + i, i % 100))
+                    .ok());
+  }
+  ASSERT_TRUE(pub->WaitAllAcked(30 * kNsPerSec));
+  pub.reset();
+  (*broker)->Stop();
+  ASSERT_TRUE((*broker)->Restart().ok());
+
+  EdgeAgent agent(MustConfig(yaml), Clock::System());
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return Stored(agent) == kMessages; }))
+      << Stored(agent) << " of " << kMessages << "\n"
+      << (*broker)->log();
+}
+
+}  // namespace
+}  // namespace strata

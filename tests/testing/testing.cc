@@ -1,5 +1,6 @@
 #include "testing/testing.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -59,6 +60,11 @@ std::string SourceDir() {
   return p ? p : STRATA_DEFAULT_SOURCE_DIR;
 }
 
+std::string CurrentUserName() {
+  const passwd* pw = getpwuid(getuid());
+  return pw ? pw->pw_name : "root";
+}
+
 StatusOr<std::unique_ptr<MosquittoBroker>> MosquittoBroker::Start(Options options) {
   std::unique_ptr<MosquittoBroker> b(new MosquittoBroker());
   b->options_ = options;
@@ -66,7 +72,10 @@ StatusOr<std::unique_ptr<MosquittoBroker>> MosquittoBroker::Start(Options option
   if (b->options_.port == 0) {
     STRATA_ASSIGN_OR_RETURN(b->options_.port, FreeTcpPort());
   }
-  std::string conf = fmt::format(
+  // As root, mosquitto would switch to user "mosquitto", which cannot use the test's private
+  // directory (persistence, password and certificate files): keep the current user.
+  std::string conf = fmt::format("user {}\n", CurrentUserName());
+  conf += fmt::format(
       "listener {} 127.0.0.1\nallow_anonymous true\nmax_queued_messages {}\n"
       "max_queued_bytes 0\nlog_dest stdout\nlog_type error\nlog_type warning\n"
       "log_type notice\nlog_type information\n",

@@ -34,6 +34,9 @@ bool WaitUntil(const std::function<bool()>& condition,
 void WriteTextFile(const std::string& path, const std::string& text);
 std::string ReadTextFile(const std::string& path);
 
+// The login name of the process's user.
+std::string CurrentUserName();
+
 // The strata binary under test ($STRATA_BINARY, set by ctest) and the source tree.
 std::string StrataBinary();
 std::string SourceDir();
