@@ -1,6 +1,8 @@
 // The strata binary as a user meets it: --help, configuration errors, the edge as a process
 // (broker down at start, kill -9), and the demo end to end.
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <regex>
 #include <string>
 
@@ -252,6 +254,41 @@ TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
   ASSERT_TRUE(rows.ok());
   EXPECT_GE(rows->size(), 5u);
   EXPECT_FALSE(ReadTextFile(dir.File("demo/ground-truth.jsonl")).empty());
+}
+
+// Processes whose command line mentions `needle` (the demo's directory).
+std::vector<int> ProcessesMentioning(const std::string& needle) {
+  std::vector<int> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadTextFile(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+TEST(Demo, CtrlCStopsEveryChildAndExitsZero) {
+  TempDir dir;
+  const std::string demo_dir = dir.File("demo-ctrl-c");
+  ChildProcess::Options o;
+  o.argv = {testing::StrataBinary(), "demo", "--dir", demo_dir, "--every", "1s"};
+  o.log_file = dir.File("demo.log");
+  auto demo = ChildProcess::Spawn(o);
+  ASSERT_TRUE(demo.ok());
+  ASSERT_TRUE(WaitUntil([&] { return ReadTextFile(o.log_file).find("obs/s") != std::string::npos; },
+                        std::chrono::seconds(60)))
+      << ReadTextFile(o.log_file);
+  // The broker, the edge and the simulator all run with the demo directory in their arguments.
+  EXPECT_EQ(ProcessesMentioning(demo_dir).size(), 4u) << "demo + broker + edge + sim";
+  ASSERT_TRUE((*demo)->Signal(SIGINT));  // what Ctrl-C sends
+  auto code = (*demo)->WaitFor(60 * kNsPerSec);
+  ASSERT_TRUE(code.has_value()) << ReadTextFile(o.log_file);
+  EXPECT_EQ(*code, 0) << ReadTextFile(o.log_file);
+  EXPECT_TRUE(ProcessesMentioning(demo_dir).empty()) << "a child outlived the demo";
+  EXPECT_NE(ReadTextFile(o.log_file).find("stopped: the store holds"), std::string::npos)
+      << ReadTextFile(o.log_file);
 }
 
 }  // namespace
