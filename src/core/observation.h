@@ -18,7 +18,9 @@ struct WaveformBlock {
   std::vector<float> samples;
 
   int64_t DurationNs() const {
-    return sample_rate_hz > 0 ? static_cast<int64_t>(samples.size() / sample_rate_hz * 1e9) : 0;
+    return sample_rate_hz > 0
+               ? static_cast<int64_t>(static_cast<double>(samples.size()) / sample_rate_hz * 1e9)
+               : 0;
   }
 };
 

@@ -1,10 +1,34 @@
 // The embedded SQLite implementation of Store (see store/store.h for the contract).
 //
-// Layout (schema version 1, recorded in meta): `streams` keeps the last seq of each stream,
-// so seqs never go back even when retention deletes every row; `signals` and `sources` intern
-// the names observations refer to (a unit change in the asset model makes a new signal row,
-// so old rows keep their unit); `observations` is keyed by seq with a unique (signal, ts)
-// index that rejects duplicates; `outbox` holds the committed, unacknowledged seq ranges.
+// Layout (schema version 2, recorded in meta):
+//   `streams`  the last seq of each stream, so that seqs never go back even when retention
+//              deletes every row;
+//   `signals`  interns (asset, signal, unit): a unit change in the asset model makes a new
+//              signal row, so old data keeps its unit. `max_span` is the longest
+//              last_ts - first_ts of any chunk ever written for the signal (see below);
+//   `sources`  interns where readings came from;
+//   `chunks`   the observations. One row per (signal, commit) holding that commit's scalar
+//              observations of the signal (kind 0; `data` in the format of chunk_codec.h), or
+//              one waveform block (kind 1; count 1, `data` in the format of block_codec.h).
+//              The rowid is the first seq: within one Append observations are ordered by
+//              (signal, ts) and get their seqs in that order, so a chunk's observations hold
+//              the contiguous seqs first_seq..last_seq, seq order is rowid order, and a seq
+//              range is a rowid range. `quality` and `source` hold what every observation of
+//              the chunk shares (NULL quality: per observation in `data`; NULL source: none,
+//              or per observation when `data` says so). `max_ingest_ts` serves retention by
+//              age. The one index, (signal, first_ts), serves queries and duplicate checks;
+//   `outbox`   the committed, unacknowledged seq ranges.
+//
+// Chunks are bounded (kMaxChunkObservations, kMaxChunkSpanNs). Observations older than what
+// a signal already has ("late": ts <= the highest stored ts) but not stored yet go to chunks
+// of their own, so that an ordinary chunk never spans older data. Chunks of one signal may
+// still overlap in time (late data falls between earlier chunks); every chunk that holds a
+// ts t has first_ts in [t - max_span, t], which bounds each index scan below.
+//
+// Duplicates (same signal row and ts) are recognised without an index on them: the writer
+// keeps the highest stored ts of each signal in memory (loaded at open); a ts above it is new.
+// Only a ts at or below it is looked up in the stored chunks that may hold it (the rare path:
+// late data and redeliveries).
 //
 // Writers hold an exclusive flock on "<path>.lock" for their lifetime; readers open the file
 // read-only and rely on WAL for consistent snapshots while the writer writes.
@@ -22,11 +46,14 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "core/time_util.h"
 #include "store/sqlite/block_codec.h"
+#include "store/sqlite/chunk_codec.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -40,14 +67,22 @@ using sqlite::StaticBlob;
 using sqlite::StaticText;
 using sqlite::Transaction;
 
-constexpr int64_t kSchemaVersion = 1;
+constexpr int64_t kSchemaVersion = 2;
 
-// Scalar observations are inserted this many per statement: one multi-row INSERT costs much
-// less than as many single-row ones (measured: ~1.5x the rows per CPU second).
-constexpr size_t kRowsPerInsert = 32;
+// chunks.kind
+constexpr int64_t kKindScalars = 0;
+constexpr int64_t kKindBlock = 1;
 
-// Retention works in chunks, each in its own transaction, so the writer is never blocked for
-// long, and bounds the rows deleted per call (RetentionResult::more says when it stopped).
+// Bounds of one scalar chunk. Past ~100 observations the row's own overhead (~60 bytes with
+// its index entry) no longer matters; the bounds keep a query of a short range from decoding
+// much more than it returns, and kMaxChunkSpanNs bounds max_span, hence the index range a
+// duplicate check or a query scans, even after a backfill.
+constexpr size_t kMaxChunkObservations = 1024;
+constexpr int64_t kMaxChunkSpanNs = 60'000'000'000;  // 1 min of source time
+
+// Retention works in steps, each in its own transaction, so the writer is never blocked for
+// long, and bounds the observations deleted per call (RetentionResult::more says when it
+// stopped). Chunks are deleted whole, so a step may exceed its bound by one chunk.
 constexpr int64_t kRetentionChunkRows = 20'000;
 constexpr int64_t kRetentionRowsPerCall = 100'000;
 // Retention by size deletes down to this share of max_bytes, so that it does not run again
@@ -57,18 +92,25 @@ constexpr double kRetentionSizeTarget = 0.95;
 constexpr int64_t kVacuumPagesPerCall = 16'384;
 // The WAL is truncated back to this size after a checkpoint.
 constexpr int64_t kJournalSizeLimit = 64 << 20;
+// WAL pages between automatic checkpoints (SQLite default: 1000). 10,000 (~40 MiB at 4 KiB
+// pages) measured 1.4x the durable append rate of the default in bench/pipeline_bench (fewer,
+// larger checkpoints rewrite each hot page less often); the WAL still stays under
+// kJournalSizeLimit.
+constexpr int64_t kWalAutocheckpointPages = 10'000;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE streams(name TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
 CREATE TABLE signals(id INTEGER PRIMARY KEY, asset TEXT NOT NULL, signal TEXT NOT NULL,
-                     unit TEXT NOT NULL, UNIQUE(asset, signal, unit));
+                     unit TEXT NOT NULL, max_span INTEGER NOT NULL DEFAULT 0,
+                     UNIQUE(asset, signal, unit));
 CREATE TABLE sources(id INTEGER PRIMARY KEY, protocol TEXT NOT NULL, endpoint TEXT NOT NULL,
                      address TEXT NOT NULL, UNIQUE(protocol, endpoint, address));
-CREATE TABLE observations(seq INTEGER PRIMARY KEY, signal INTEGER NOT NULL, ts INTEGER NOT NULL,
-                          ingest_ts INTEGER NOT NULL, value REAL, quality INTEGER NOT NULL,
-                          source INTEGER, block BLOB);
-CREATE UNIQUE INDEX observations_signal_ts ON observations(signal, ts);
+CREATE TABLE chunks(first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL,
+                    signal INTEGER NOT NULL, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+                    count INTEGER NOT NULL, max_ingest_ts INTEGER NOT NULL,
+                    kind INTEGER NOT NULL, quality INTEGER, source INTEGER, data BLOB NOT NULL);
+CREATE INDEX chunks_signal_ts ON chunks(signal, first_ts);
 CREATE TABLE dead_letters(seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, reason TEXT NOT NULL,
                           source TEXT NOT NULL, detail TEXT NOT NULL, payload BLOB,
                           truncated INTEGER NOT NULL);
@@ -132,6 +174,14 @@ int64_t ToInt64(uint64_t v) {
   return static_cast<int64_t>(std::min<uint64_t>(v, std::numeric_limits<int64_t>::max()));
 }
 
+// a - b and a + b for b >= 0, clamped to the int64 range.
+int64_t SubClamped(int64_t a, int64_t b) {
+  return a < std::numeric_limits<int64_t>::min() + b ? std::numeric_limits<int64_t>::min() : a - b;
+}
+int64_t AddClamped(int64_t a, int64_t b) {
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
 std::optional<RejectReason> ParseRejectReason(std::string_view name) {
   for (int i = 0; i < kRejectReasonCount; ++i) {
     const auto reason = static_cast<RejectReason>(i);
@@ -140,7 +190,7 @@ std::optional<RejectReason> ParseRejectReason(std::string_view name) {
   return std::nullopt;
 }
 
-// Row counts, as Stats reports them.
+// Record counts, as Stats reports them.
 struct Counts {
   uint64_t observations = 0;
   uint64_t blocks = 0;
@@ -148,11 +198,43 @@ struct Counts {
   uint64_t events = 0;
 };
 
-// What one retention chunk deleted.
+// An inclusive range of seqs.
+struct SeqRange {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
+// What one retention step deleted.
 struct Deleted {
-  uint64_t rows = 0;
+  uint64_t rows = 0;  // observations or dead letters
   uint64_t blocks = 0;
   uint64_t outbox_dropped = 0;
+};
+
+// The writer's view of one signal of the asset model.
+struct SignalState {
+  int64_t row = 0;       // signals.id; 0 = not looked up yet
+  int64_t max_span = 0;  // signals.max_span
+  bool has_data = false;
+  int64_t max_ts = 0;  // the highest ts stored, when has_data
+};
+
+// One observation of a batch, as Append orders them: by (signal, ts), then batch position.
+struct BatchKey {
+  SignalId signal;
+  uint32_t index;  // in WriteBatch::observations
+  int64_t ts;
+
+  friend bool operator<(const BatchKey& a, const BatchKey& b) {
+    return std::tie(a.signal, a.ts, a.index) < std::tie(b.signal, b.ts, b.index);
+  }
+};
+
+// What Append does with one observation.
+enum class Fate : uint8_t {
+  kNew,        // ts above everything stored for its signal
+  kLate,       // ts at or below that, but not stored: goes to a chunk of its own
+  kDuplicate,  // stored already, or earlier in the same batch
 };
 
 class SqliteStore final : public Store {
@@ -180,14 +262,20 @@ class SqliteStore final : public Store {
   Status CheckSchema();
   Status PrepareStatements();
   Status LoadSeqs();
+  Status LoadSignals();
+  Status LoadMaxTs(SignalState* state);
 
   Status Validate(const WriteBatch& batch) const;
   Status WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dlq_seq, AppendResult* r,
                    uint64_t* blocks);
   Status InsertObservations(std::vector<Observation>& obs, uint64_t* seq, AppendResult* r,
                             uint64_t* blocks);
-  Status InsertScalarChunk(Observation* o, uint64_t* seq, AppendResult* r, bool* had_duplicate);
-  Status InsertObservation(Observation& o, uint64_t* seq, AppendResult* r, uint64_t* blocks);
+  Status InsertSignal(std::span<const BatchKey> keys, std::vector<Observation>& obs, uint64_t* seq,
+                      AppendResult* r, uint64_t* blocks);
+  Status FindStored(int64_t row, int64_t max_span, std::span<const BatchKey> keys,
+                    std::span<const size_t> late);
+  Status InsertScalarChunk(int64_t row, uint64_t first_seq, int64_t* span);
+  Status InsertBlock(int64_t row, const Observation& o, uint64_t seq);
   Status EndStream(std::string_view stream, uint64_t before, uint64_t after);
   StatusOr<int64_t> SignalRow(SignalId id);
   StatusOr<int64_t> SourceRow(SourceId id);
@@ -196,12 +284,13 @@ class SqliteStore final : public Store {
   StatusOr<Counts*> WriterCounts();
   StatusOr<int64_t> UsedBytes();
 
-  StatusOr<uint64_t> ObservationAgeBoundary(int64_t cutoff, int64_t max_rows);
-  StatusOr<Deleted> DeleteObservationsThrough(uint64_t seq);
+  StatusOr<uint64_t> ChunkBoundary(std::optional<int64_t> cutoff, int64_t max_observations);
+  StatusOr<Deleted> DeleteObservationsThrough(uint64_t first_seq);
   StatusOr<Deleted> DeleteDeadLetters(std::optional<int64_t> before_ts, int64_t max_rows);
   StatusOr<uint64_t> DeleteEvents(int64_t before_ts, int64_t max_rows);
-  StatusOr<uint64_t> DropFromOutbox(std::string_view stream, std::string_view table,
-                                    std::vector<int64_t>& seqs);
+  StatusOr<uint64_t> DropFromOutbox(std::string_view stream, std::vector<SeqRange>& deleted);
+  StatusOr<std::optional<int64_t>> OldestStored(std::string_view stream, int64_t first,
+                                                int64_t last);
   StatusOr<bool> ShrinkFile(int64_t max_bytes);
 
   const std::string& path() const { return options_.path; }
@@ -213,23 +302,34 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> db_;
 
   struct Statements {
-    Statement insert_obs, insert_obs_chunk, delete_obs_after, insert_dlq, insert_event,
-        upsert_stream, insert_outbox;
+    Statement insert_chunk, chunks_of_signal_desc, chunks_holding, update_max_span, insert_dlq,
+        insert_event, upsert_stream, insert_outbox;
     Statement insert_signal, select_signal, insert_source, select_source;
-    Statement query_obs, query_obs_no_blocks, query_dlq, query_events, outbox_of_stream;
+    Statement query_signals, source_by_id, query_dlq, query_events, outbox_of_stream;
   } st_;
 
   // Writer state. Seqs are the last committed ones; they only move on commit.
   uint64_t last_obs_seq_ = 0;
   uint64_t last_dlq_seq_ = 0;
   std::optional<Counts> counts_;  // loaded on first use, then kept up to date on commit
-  // signals.id / sources.id by SignalId / SourceId; 0 = not looked up yet.
-  std::vector<int64_t> signal_rows_;
+  // By SignalId; committed state only (an Append stages its changes in pending_states_).
+  std::vector<SignalState> signals_;
+  // sources.id by SourceId; 0 = not looked up yet.
   std::vector<int64_t> source_rows_;
-  // Ids cached during the current Append; forgotten if it rolls back, because the rows it
+  // Rows looked up during the current Append; forgotten if it rolls back, because the rows it
   // inserted are gone and their ids may be handed out again.
   std::vector<SignalId> new_signals_;
   std::vector<SourceId> new_sources_;
+  // Signal states the current Append will have made true once it commits.
+  std::vector<std::pair<SignalId, SignalState>> pending_states_;
+
+  // Buffers reused by every Append.
+  std::vector<BatchKey> keys_;
+  std::vector<Fate> fates_;  // parallel to the keys of the signal being written
+  std::vector<size_t> late_;
+  std::vector<ChunkPoint> points_;
+  std::vector<ChunkPoint> decoded_;
+  std::string chunk_buf_;
   BlockEncoder encoder_;
   BlockDecoder decoder_;
   std::string block_buf_;
@@ -291,10 +391,16 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const SqliteStoreOptions& opt
     STRATA_RETURN_IF_ERROR(store->CheckSchema());
   }
   if (!options.read_only) {
-    STRATA_RETURN_IF_ERROR(d.Exec(fmt::format("PRAGMA journal_size_limit={}", kJournalSizeLimit)));
+    STRATA_RETURN_IF_ERROR(
+        d.Exec(fmt::format("PRAGMA journal_size_limit={}; "
+                           "PRAGMA wal_autocheckpoint={}",
+                           kJournalSizeLimit, kWalAutocheckpointPages)));
   }
   STRATA_RETURN_IF_ERROR(store->PrepareStatements());
-  if (!options.read_only) STRATA_RETURN_IF_ERROR(store->LoadSeqs());
+  if (!options.read_only) {
+    STRATA_RETURN_IF_ERROR(store->LoadSeqs());
+    STRATA_RETURN_IF_ERROR(store->LoadSignals());
+  }
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -343,6 +449,13 @@ Status SqliteStore::CheckSchema() {
         "path",
         path(), version));
   }
+  if (version < kSchemaVersion) {
+    // Schema 1 (a row per observation) only ever existed in development builds: no migration.
+    return FailedPreconditionError(fmt::format(
+        "store '{}' was created by an older strata development build (schema {}); move it "
+        "aside or use another path",
+        path(), version));
+  }
   if (writer()) {
     STRATA_ASSIGN_OR_RETURN(std::string mode, db_->QueryText("PRAGMA journal_mode=WAL"));
     if (mode != "wal") {
@@ -353,21 +466,20 @@ Status SqliteStore::CheckSchema() {
   return Status::Ok();
 }
 
+// The columns a chunk reader gets, in this order (see ChunkRow).
+constexpr std::string_view kChunkColumns =
+    "first_seq, last_seq, first_ts, last_ts, count, max_ingest_ts, kind, quality, source, data";
+
 Status SqliteStore::PrepareStatements() {
   auto prepare = [this](Statement* stmt, std::string_view sql) -> Status {
     STRATA_ASSIGN_OR_RETURN(*stmt, db_->Prepare(sql));
     return Status::Ok();
   };
-  constexpr std::string_view kQueryObs =
-      "SELECT o.seq, s.signal, s.unit, o.ts, o.ingest_ts, o.value, o.quality, {}, "
-      "src.protocol, src.endpoint, src.address "
-      "FROM signals s JOIN observations o ON o.signal = s.id "
-      "LEFT JOIN sources src ON src.id = o.source "
-      "WHERE s.asset = ?1 AND (?2 = '' OR s.signal = ?2) AND o.ts >= ?3 AND o.ts < ?4 "
-      "ORDER BY o.ts, o.seq LIMIT ?5";
-  STRATA_RETURN_IF_ERROR(prepare(&st_.query_obs, fmt::format(kQueryObs, "o.block")));
+  STRATA_RETURN_IF_ERROR(prepare(&st_.query_signals,
+                                 "SELECT id, signal, unit, max_span FROM signals "
+                                 "WHERE asset = ?1 AND (?2 = '' OR signal = ?2) ORDER BY id"));
   STRATA_RETURN_IF_ERROR(
-      prepare(&st_.query_obs_no_blocks, fmt::format(kQueryObs, "o.block IS NOT NULL")));
+      prepare(&st_.source_by_id, "SELECT protocol, endpoint, address FROM sources WHERE id = ?1"));
   STRATA_RETURN_IF_ERROR(prepare(&st_.query_dlq,
                                  "SELECT seq, ts, reason, source, detail, payload, truncated "
                                  "FROM dead_letters WHERE ts >= ?1 AND ts < ?2 "
@@ -379,21 +491,22 @@ Status SqliteStore::PrepareStatements() {
                                  "SELECT first_seq, last_seq FROM outbox WHERE stream = ?1 "
                                  "ORDER BY first_seq LIMIT ?2"));
   if (!writer()) return Status::Ok();
-  // Duplicates are recognised by the (signal, ts) index only; any other conflict (e.g. on
-  // seq) is an error, not a silently skipped row.
-  STRATA_RETURN_IF_ERROR(prepare(&st_.insert_obs,
-                                 "INSERT INTO observations(seq, signal, ts, ingest_ts, value, "
-                                 "quality, source, block) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                                 "ON CONFLICT(signal, ts) DO NOTHING"));
-  // The fast path for scalars. OR IGNORE skips duplicates on (signal, ts); the caller tells
-  // them by the row count and redoes such a chunk row by row (see InsertObservations).
-  std::string chunk_sql =
-      "INSERT OR IGNORE INTO observations(seq, signal, ts, ingest_ts, value, quality, source) "
-      "VALUES ";
-  for (size_t i = 0; i < kRowsPerInsert; ++i)
-    chunk_sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)";
-  STRATA_RETURN_IF_ERROR(prepare(&st_.insert_obs_chunk, chunk_sql));
-  STRATA_RETURN_IF_ERROR(prepare(&st_.delete_obs_after, "DELETE FROM observations WHERE seq > ?1"));
+  // A conflict on first_seq is an error (a bug), never a silently skipped chunk.
+  STRATA_RETURN_IF_ERROR(prepare(&st_.insert_chunk,
+                                 "INSERT INTO chunks(first_seq, last_seq, signal, first_ts, "
+                                 "last_ts, count, max_ingest_ts, kind, quality, source, data) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+  STRATA_RETURN_IF_ERROR(prepare(&st_.chunks_of_signal_desc,
+                                 "SELECT first_ts, last_ts FROM chunks WHERE signal = ?1 "
+                                 "ORDER BY first_ts DESC"));
+  // The chunks of signal ?1 that may hold a ts in [?3, ?4]; ?2 = ?3 - max_span.
+  STRATA_RETURN_IF_ERROR(
+      prepare(&st_.chunks_holding,
+              fmt::format("SELECT {} FROM chunks WHERE signal = ?1 AND first_ts BETWEEN ?2 AND ?4 "
+                          "AND last_ts >= ?3",
+                          kChunkColumns)));
+  STRATA_RETURN_IF_ERROR(
+      prepare(&st_.update_max_span, "UPDATE signals SET max_span = ?2 WHERE id = ?1"));
   STRATA_RETURN_IF_ERROR(prepare(&st_.insert_dlq,
                                  "INSERT INTO dead_letters(seq, ts, reason, source, detail, "
                                  "payload, truncated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
@@ -407,8 +520,9 @@ Status SqliteStore::PrepareStatements() {
   STRATA_RETURN_IF_ERROR(prepare(&st_.insert_signal,
                                  "INSERT INTO signals(asset, signal, unit) VALUES(?1, ?2, ?3) "
                                  "ON CONFLICT DO NOTHING"));
-  STRATA_RETURN_IF_ERROR(prepare(
-      &st_.select_signal, "SELECT id FROM signals WHERE asset = ?1 AND signal = ?2 AND unit = ?3"));
+  STRATA_RETURN_IF_ERROR(prepare(&st_.select_signal,
+                                 "SELECT id, max_span FROM signals WHERE asset = ?1 AND "
+                                 "signal = ?2 AND unit = ?3"));
   STRATA_RETURN_IF_ERROR(prepare(&st_.insert_source,
                                  "INSERT INTO sources(protocol, endpoint, address) "
                                  "VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING"));
@@ -421,18 +535,61 @@ Status SqliteStore::PrepareStatements() {
 Status SqliteStore::LoadSeqs() {
   // The streams table is authoritative (it survives retention deleting every row); the
   // tables' own maxima guard against a streams row that is behind, so that a seq is never
-  // handed out twice.
-  STRATA_ASSIGN_OR_RETURN(int64_t obs,
-                          db_->QueryInt64("SELECT MAX(COALESCE((SELECT last_seq FROM streams WHERE "
-                                          "name = 'obs'), 0), COALESCE((SELECT MAX(seq) FROM "
-                                          "observations), 0))"));
+  // handed out twice. Chunks do not overlap in seqs, so the last chunk holds the last seq.
+  STRATA_ASSIGN_OR_RETURN(
+      int64_t obs, db_->QueryInt64("SELECT MAX(COALESCE((SELECT last_seq FROM streams WHERE "
+                                   "name = 'obs'), 0), COALESCE((SELECT last_seq FROM chunks "
+                                   "ORDER BY first_seq DESC LIMIT 1), 0))"));
   STRATA_ASSIGN_OR_RETURN(int64_t dlq,
                           db_->QueryInt64("SELECT MAX(COALESCE((SELECT last_seq FROM streams WHERE "
                                           "name = 'dlq'), 0), COALESCE((SELECT MAX(seq) FROM "
                                           "dead_letters), 0))"));
   last_obs_seq_ = static_cast<uint64_t>(obs);
   last_dlq_seq_ = static_cast<uint64_t>(dlq);
-  if (options_.model) signal_rows_.assign(options_.model->signal_count(), 0);
+  return Status::Ok();
+}
+
+// Finds the signal rows of the model's signals and the highest ts each has stored: a few
+// index steps per signal (see LoadMaxTs), so that opening a large store stays fast.
+Status SqliteStore::LoadSignals() {
+  if (!options_.model) return Status::Ok();
+  signals_.assign(options_.model->signal_count(), SignalState{});
+  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kDeferred));
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("SELECT id, asset, signal, unit, max_span FROM signals"));
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const SignalId id = options_.model->Find(st.ColumnText(1), st.ColumnText(2));
+    if (id == kInvalidSignal || options_.model->signal(id).spec->unit != st.ColumnText(3)) {
+      continue;  // not in this model, or the model's unit changed: never written again
+    }
+    SignalState& state = signals_[id];
+    state.row = st.ColumnInt64(0);
+    state.max_span = std::max<int64_t>(st.ColumnInt64(4), 0);
+    STRATA_RETURN_IF_ERROR(LoadMaxTs(&state));
+  }
+  return txn.Commit();
+}
+
+// Sets the highest stored ts of `state->row`. Walks the signal's chunks from the highest
+// first_ts down: a chunk starting at f ends by f + max_span, so once f + max_span is no
+// higher than the best last_ts seen, no older chunk can beat it. Usually one step; more only
+// where late chunks fall among the newest ones.
+Status SqliteStore::LoadMaxTs(SignalState* state) {
+  state->has_data = false;
+  Statement& st = st_.chunks_of_signal_desc;
+  Statement::ResetGuard reset(st);
+  STRATA_RETURN_IF_ERROR(st.BindAll(state->row));
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const int64_t first_ts = st.ColumnInt64(0);
+    const int64_t last_ts = st.ColumnInt64(1);
+    if (!state->has_data || last_ts > state->max_ts) state->max_ts = last_ts;
+    state->has_data = true;
+    if (AddClamped(first_ts, state->max_span) <= state->max_ts) break;
+  }
   return Status::Ok();
 }
 
@@ -448,6 +605,10 @@ Status SqliteStore::Validate(const WriteBatch& batch) const {
   if (!batch.observations.empty() && !options_.model) {
     return FailedPreconditionError(fmt::format(
         "store '{}' was opened without an asset model: cannot write observations", path()));
+  }
+  if (batch.observations.size() > std::numeric_limits<uint32_t>::max()) {
+    return InvalidArgumentError(fmt::format("a batch of {} observations is too large; split it",
+                                            batch.observations.size()));
   }
   const size_t signal_count = options_.model ? options_.model->signal_count() : 0;
   const size_t source_count = options_.sources ? options_.sources->size() : 0;
@@ -499,10 +660,11 @@ Status SqliteStore::Append(WriteBatch& batch, AppendResult* result) {
   uint64_t blocks = 0;
   new_signals_.clear();
   new_sources_.clear();
+  pending_states_.clear();
   const Status status = WriteRows(batch, &obs_seq, &dlq_seq, &r, &blocks);
   if (!status.ok()) {
     // Rolled back: nothing of the batch is stored and no seq was consumed.
-    for (SignalId id : new_signals_) signal_rows_[id] = 0;
+    for (SignalId id : new_signals_) signals_[id] = SignalState{};
     for (SourceId id : new_sources_) source_rows_[id] = 0;
     for (Observation& o : batch.observations) o.seq = 0;
     for (DeadLetter& d : batch.dead_letters) d.seq = 0;
@@ -513,6 +675,7 @@ Status SqliteStore::Append(WriteBatch& batch, AppendResult* result) {
   }
   last_obs_seq_ = obs_seq;
   last_dlq_seq_ = dlq_seq;
+  for (const auto& [id, state] : pending_states_) signals_[id] = state;
   if (counts_) {
     counts_->observations += r.observations_written;
     counts_->blocks += blocks;
@@ -550,103 +713,191 @@ Status SqliteStore::WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dl
   return txn.Commit();
 }
 
-// Runs of kRowsPerInsert scalars go through the multi-row INSERT; blocks, the rest of a run,
-// and chunks that held a duplicate go row by row, so that every row's fate (and seq) is known.
+// Orders the batch by (signal, ts) (the caller's vector stays as it is) and writes each
+// signal's observations in turn, so that seqs follow that order.
 Status SqliteStore::InsertObservations(std::vector<Observation>& obs, uint64_t* seq,
                                        AppendResult* r, uint64_t* blocks) {
-  size_t i = 0;
-  while (i < obs.size()) {
-    size_t run = 0;
-    while (run < kRowsPerInsert && i + run < obs.size() && !obs[i + run].block) ++run;
-    if (run == kRowsPerInsert) {
-      bool had_duplicate = false;
-      STRATA_RETURN_IF_ERROR(InsertScalarChunk(&obs[i], seq, r, &had_duplicate));
-      if (!had_duplicate) {
-        i += kRowsPerInsert;
-        continue;
-      }
-      for (size_t end = i + kRowsPerInsert; i < end; ++i) {
-        STRATA_RETURN_IF_ERROR(InsertObservation(obs[i], seq, r, blocks));
-      }
-      continue;
-    }
-    STRATA_RETURN_IF_ERROR(InsertObservation(obs[i], seq, r, blocks));
-    ++i;
+  keys_.resize(obs.size());
+  for (size_t i = 0; i < obs.size(); ++i) {
+    keys_[i] = BatchKey{obs[i].signal, static_cast<uint32_t>(i), obs[i].ts_ns};
+  }
+  std::sort(keys_.begin(), keys_.end());
+  for (size_t begin = 0; begin < keys_.size();) {
+    size_t end = begin + 1;
+    while (end < keys_.size() && keys_[end].signal == keys_[begin].signal) ++end;
+    STRATA_RETURN_IF_ERROR(
+        InsertSignal(std::span(keys_).subspan(begin, end - begin), obs, seq, r, blocks));
+    begin = end;
   }
   return Status::Ok();
 }
 
-// Inserts kRowsPerInsert scalars starting at `o` with seqs *seq + 1, *seq + 2, ... If one was
-// a duplicate (fewer rows inserted), undoes the chunk and sets *had_duplicate: the caller then
-// inserts the rows one by one, so that seqs stay dense.
-Status SqliteStore::InsertScalarChunk(Observation* o, uint64_t* seq, AppendResult* r,
-                                      bool* had_duplicate) {
-  Statement& st = st_.insert_obs_chunk;
-  Statement::ResetGuard reset(st);
-  for (size_t k = 0; k < kRowsPerInsert; ++k) {
-    const Observation& ob = o[k];
-    STRATA_ASSIGN_OR_RETURN(const int64_t signal, SignalRow(ob.signal));
-    std::optional<int64_t> source;
-    if (ob.source != kInvalidSource) {
-      STRATA_ASSIGN_OR_RETURN(source, SourceRow(ob.source));
+// Writes the observations of one signal (`keys`, in ts order): decides each one's fate, then
+// writes the new ones and the late ones in chunks of their own, and blocks one per chunk.
+Status SqliteStore::InsertSignal(std::span<const BatchKey> keys, std::vector<Observation>& obs,
+                                 uint64_t* seq, AppendResult* r, uint64_t* blocks) {
+  const SignalId id = keys.front().signal;
+  STRATA_ASSIGN_OR_RETURN(const int64_t row, SignalRow(id));
+  SignalState state = signals_[id];
+
+  fates_.assign(keys.size(), Fate::kNew);
+  late_.clear();
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (k > 0 && keys[k].ts == keys[k - 1].ts) {
+      fates_[k] = Fate::kDuplicate;  // the first of the batch (in batch order) wins
+    } else if (state.has_data && keys[k].ts <= state.max_ts) {
+      fates_[k] = Fate::kLate;
+      late_.push_back(k);
     }
-    std::optional<double> value;
-    if (!std::isnan(ob.value)) value = ob.value;
-    const int p = static_cast<int>(k) * 7;
-    Status bound = st.BindInt64(p + 1, static_cast<int64_t>(*seq + 1 + k));
-    if (bound.ok()) bound = st.BindInt64(p + 2, signal);
-    if (bound.ok()) bound = st.BindInt64(p + 3, ob.ts_ns);
-    if (bound.ok()) bound = st.BindInt64(p + 4, ob.ingest_ts_ns);
-    if (bound.ok()) bound = st.BindValue(p + 5, value);
-    if (bound.ok()) bound = st.BindInt64(p + 6, static_cast<int>(ob.quality));
-    if (bound.ok()) bound = st.BindValue(p + 7, source);
-    STRATA_RETURN_IF_ERROR(bound);
   }
-  STRATA_RETURN_IF_ERROR(st.Run());
-  if (db_->changes() == static_cast<int64_t>(kRowsPerInsert)) {
-    for (size_t k = 0; k < kRowsPerInsert; ++k) o[k].seq = ++*seq;
-    r->observations_written += kRowsPerInsert;
-    return Status::Ok();
+  if (!late_.empty()) STRATA_RETURN_IF_ERROR(FindStored(row, state.max_span, keys, late_));
+
+  int64_t max_span = state.max_span;
+  for (size_t k = 0; k < keys.size();) {
+    Observation& first = obs[keys[k].index];
+    if (fates_[k] == Fate::kDuplicate) {
+      first.seq = 0;
+      ++r->duplicates;
+      ++k;
+      continue;
+    }
+    if (first.block) {
+      STRATA_RETURN_IF_ERROR(InsertBlock(row, first, *seq + 1));
+      first.seq = ++*seq;
+      ++r->observations_written;
+      ++*blocks;
+    } else {
+      // A chunk: the scalars from here that share this one's fate, within the bounds.
+      const Fate fate = fates_[k];
+      const uint64_t first_seq = *seq + 1;
+      points_.clear();
+      size_t j = k;
+      for (; j < keys.size(); ++j) {
+        Observation& o = obs[keys[j].index];
+        if (fates_[j] == Fate::kDuplicate) {
+          o.seq = 0;
+          ++r->duplicates;
+          continue;
+        }
+        if (o.block || fates_[j] != fate || points_.size() == kMaxChunkObservations ||
+            static_cast<uint64_t>(o.ts_ns) - static_cast<uint64_t>(first.ts_ns) >
+                static_cast<uint64_t>(kMaxChunkSpanNs)) {
+          break;
+        }
+        STRATA_ASSIGN_OR_RETURN(const int64_t source, o.source == kInvalidSource
+                                                          ? StatusOr<int64_t>(int64_t{0})
+                                                          : SourceRow(o.source));
+        points_.push_back(ChunkPoint{o.ts_ns, o.ingest_ts_ns, o.value, o.quality, source});
+        o.seq = ++*seq;
+      }
+      int64_t span = 0;
+      STRATA_RETURN_IF_ERROR(InsertScalarChunk(row, first_seq, &span));
+      r->observations_written += points_.size();
+      max_span = std::max(max_span, span);
+      k = j;
+      continue;
+    }
+    ++k;
   }
-  *had_duplicate = true;
-  Statement& undo = st_.delete_obs_after;
-  Statement::ResetGuard reset_undo(undo);
-  STRATA_RETURN_IF_ERROR(undo.BindAll(*seq));
-  return undo.Run();
+
+  // Late observations are below max_ts already; only new ones raise it.
+  for (size_t k = keys.size(); k-- > 0;) {
+    if (fates_[k] == Fate::kNew) {
+      state.max_ts = state.has_data ? std::max(state.max_ts, keys[k].ts) : keys[k].ts;
+      state.has_data = true;
+      break;
+    }
+  }
+  if (max_span > state.max_span) {
+    Statement& st = st_.update_max_span;
+    Statement::ResetGuard reset(st);
+    STRATA_RETURN_IF_ERROR(st.BindAll(row, max_span));
+    STRATA_RETURN_IF_ERROR(st.Run());
+    state.max_span = max_span;
+  }
+  pending_states_.emplace_back(id, state);
+  return Status::Ok();
 }
 
-Status SqliteStore::InsertObservation(Observation& o, uint64_t* seq, AppendResult* r,
-                                      uint64_t* blocks) {
-  STRATA_ASSIGN_OR_RETURN(const int64_t signal, SignalRow(o.signal));
+// The rare path: which of the late observations (`late`: indexes into `keys`, in ts order,
+// fates kLate) are stored already; marks those kDuplicate. Candidates are looked up in
+// clusters whose index ranges [ts - max_span, ts] touch, one range scan per cluster.
+Status SqliteStore::FindStored(int64_t row, int64_t max_span, std::span<const BatchKey> keys,
+                               std::span<const size_t> late) {
+  auto mark = [&](std::span<const size_t> cluster, int64_t ts) {
+    const auto it = std::lower_bound(cluster.begin(), cluster.end(), ts,
+                                     [&](size_t k, int64_t t) { return keys[k].ts < t; });
+    if (it != cluster.end() && keys[*it].ts == ts) fates_[*it] = Fate::kDuplicate;
+  };
+  for (size_t i = 0; i < late.size();) {
+    size_t j = i + 1;
+    while (j < late.size() && SubClamped(keys[late[j]].ts, max_span) <= keys[late[j - 1]].ts) ++j;
+    const std::span<const size_t> cluster = late.subspan(i, j - i);
+    const int64_t lo = keys[cluster.front()].ts;
+    const int64_t hi = keys[cluster.back()].ts;
+    i = j;
+
+    Statement& st = st_.chunks_holding;
+    Statement::ResetGuard reset(st);
+    STRATA_RETURN_IF_ERROR(st.BindAll(row, SubClamped(lo, max_span), lo, hi));
+    for (;;) {
+      STRATA_ASSIGN_OR_RETURN(bool has_row, st.Step());
+      if (!has_row) break;
+      const int64_t first_seq = st.ColumnInt64(0);
+      if (st.ColumnInt64(6) == kKindBlock) {
+        mark(cluster, st.ColumnInt64(2));
+        continue;
+      }
+      ChunkSummary summary;
+      summary.first_ts_ns = st.ColumnInt64(2);
+      summary.last_ts_ns = st.ColumnInt64(3);
+      const int64_t count = st.ColumnInt64(4);
+      summary.count = count > 0 && count <= std::numeric_limits<uint32_t>::max()
+                          ? static_cast<uint32_t>(count)
+                          : 0;
+      summary.max_ingest_ts_ns = st.ColumnInt64(5);
+      if (!st.ColumnIsNull(7)) summary.shared_quality = st.ColumnInt64(7);
+      summary.shared_source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
+      if (Status s = DecodeChunk(summary, st.ColumnBlob(9), &decoded_); !s.ok()) {
+        return s.WithContext(fmt::format(
+            "store '{}': checking for duplicates in the chunk of observations from seq {}", path(),
+            first_seq));
+      }
+      for (const ChunkPoint& p : decoded_) {
+        if (p.ts_ns >= lo && p.ts_ns <= hi) mark(cluster, p.ts_ns);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Inserts `points_` as a chunk of `row` with seqs from `first_seq`; sets *span to its
+// last_ts - first_ts.
+Status SqliteStore::InsertScalarChunk(int64_t row, uint64_t first_seq, int64_t* span) {
+  STRATA_ASSIGN_OR_RETURN(const ChunkSummary summary, EncodeChunk(points_, &chunk_buf_));
+  *span = summary.last_ts_ns - summary.first_ts_ns;  // < kMaxChunkSpanNs: no overflow
+  std::optional<int64_t> source;
+  if (summary.shared_source != 0) source = summary.shared_source;
+  Statement& st = st_.insert_chunk;
+  Statement::ResetGuard reset(st);
+  STRATA_RETURN_IF_ERROR(st.BindAll(first_seq, first_seq + summary.count - 1, row,
+                                    summary.first_ts_ns, summary.last_ts_ns, summary.count,
+                                    summary.max_ingest_ts_ns, kKindScalars, summary.shared_quality,
+                                    source, StaticBlob{chunk_buf_}));
+  return st.Run();
+}
+
+Status SqliteStore::InsertBlock(int64_t row, const Observation& o, uint64_t seq) {
   std::optional<int64_t> source;
   if (o.source != kInvalidSource) {
     STRATA_ASSIGN_OR_RETURN(source, SourceRow(o.source));
   }
-  Statement& st = st_.insert_obs;
+  STRATA_RETURN_IF_ERROR(encoder_.Encode(*o.block, &block_buf_));
+  Statement& st = st_.insert_chunk;
   Statement::ResetGuard reset(st);
-  Status bound;
-  if (o.block) {
-    STRATA_RETURN_IF_ERROR(encoder_.Encode(*o.block, &block_buf_));
-    bound = st.BindAll(*seq + 1, signal, o.ts_ns, o.ingest_ts_ns, Null{},
-                       static_cast<int>(o.quality), source, StaticBlob{block_buf_});
-  } else if (std::isnan(o.value)) {
-    bound = st.BindAll(*seq + 1, signal, o.ts_ns, o.ingest_ts_ns, Null{},
-                       static_cast<int>(o.quality), source, Null{});
-  } else {
-    bound = st.BindAll(*seq + 1, signal, o.ts_ns, o.ingest_ts_ns, o.value,
-                       static_cast<int>(o.quality), source, Null{});
-  }
-  STRATA_RETURN_IF_ERROR(bound);
-  STRATA_RETURN_IF_ERROR(st.Run());
-  if (db_->changes() == 1) {
-    o.seq = ++*seq;
-    ++r->observations_written;
-    if (o.block) ++*blocks;
-  } else {
-    o.seq = 0;
-    ++r->duplicates;
-  }
-  return Status::Ok();
+  STRATA_RETURN_IF_ERROR(st.BindAll(seq, seq, row, o.ts_ns, o.ts_ns, 1, o.ingest_ts_ns, kKindBlock,
+                                    static_cast<int>(o.quality), source, StaticBlob{block_buf_}));
+  return st.Run();
 }
 
 // Records the new last seq of `stream` and, with the outbox on, the range this batch added.
@@ -665,8 +916,10 @@ Status SqliteStore::EndStream(std::string_view stream, uint64_t before, uint64_t
   return st.Run();
 }
 
+// The signal row of `id`, created if needed. Rows of signals that had data when the store was
+// opened were found by LoadSignals; a row found here is new (or, defensively, loaded now).
 StatusOr<int64_t> SqliteStore::SignalRow(SignalId id) {
-  if (signal_rows_[id] != 0) return signal_rows_[id];
+  if (signals_[id].row != 0) return signals_[id].row;
   const SignalInfo& info = options_.model->signal(id);
   const auto key = std::make_tuple(StaticText{info.asset->path}, StaticText{info.spec->name},
                                    StaticText{info.spec->unit});
@@ -676,17 +929,23 @@ StatusOr<int64_t> SqliteStore::SignalRow(SignalId id) {
     STRATA_RETURN_IF_ERROR(std::apply([&st](auto... v) { return st.BindAll(v...); }, key));
     STRATA_RETURN_IF_ERROR(st.Run());
   }
-  Statement& st = st_.select_signal;
-  Statement::ResetGuard reset(st);
-  STRATA_RETURN_IF_ERROR(std::apply([&st](auto... v) { return st.BindAll(v...); }, key));
-  STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) {
-    return InternalError(fmt::format("store '{}': signal row of {} {} [{}] vanished", path(),
-                                     info.asset->path, info.spec->name, info.spec->unit));
+  SignalState state;
+  {
+    Statement& st = st_.select_signal;
+    Statement::ResetGuard reset(st);
+    STRATA_RETURN_IF_ERROR(std::apply([&st](auto... v) { return st.BindAll(v...); }, key));
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return InternalError(fmt::format("store '{}': signal row of {} {} [{}] vanished", path(),
+                                       info.asset->path, info.spec->name, info.spec->unit));
+    }
+    state.row = st.ColumnInt64(0);
+    state.max_span = std::max<int64_t>(st.ColumnInt64(1), 0);
   }
-  signal_rows_[id] = st.ColumnInt64(0);
+  STRATA_RETURN_IF_ERROR(LoadMaxTs(&state));
+  signals_[id] = state;
   new_signals_.push_back(id);
-  return signal_rows_[id];
+  return state.row;
 }
 
 StatusOr<int64_t> SqliteStore::SourceRow(SourceId id) {
@@ -717,49 +976,203 @@ StatusOr<int64_t> SqliteStore::SourceRow(SourceId id) {
 
 // --- queries ---
 
+// One observation read from a chunk, waiting to be returned in (ts, seq) order.
+struct PendingRow {
+  int64_t ts = 0;
+  uint64_t seq = 0;
+  size_t series = 0;  // index of its signal row in the query
+  int64_t ingest_ts = 0;
+  double value = 0;
+  Quality quality = Quality::kGood;
+  int64_t source = 0;
+  bool is_block = false;
+  std::string block;  // stored form, when the query wants samples
+
+  // For a min-heap: the "greatest" row is the one returned first.
+  friend bool operator<(const PendingRow& a, const PendingRow& b) {
+    return std::tie(a.ts, a.seq) > std::tie(b.ts, b.seq);
+  }
+};
+
+// Reads the chunks of every matching signal row in first_ts order, signal rows merged, and
+// returns rows by (ts, seq): a decoded row is returned once no chunk still unread can hold an
+// earlier one (its first_ts is higher), so that a small limit reads few chunks.
 StatusOr<std::vector<ObservationRow>> SqliteStore::QueryObservations(const ObservationQuery& q) {
   std::vector<ObservationRow> rows;
   if (q.to_ns <= q.from_ns || q.limit == 0) return rows;
-  Statement& st = q.with_blocks ? st_.query_obs : st_.query_obs_no_blocks;
-  Statement::ResetGuard reset(st);
-  STRATA_RETURN_IF_ERROR(
-      st.BindAll(StaticText{q.asset}, StaticText{q.signal}, q.from_ns, q.to_ns, ToInt64(q.limit)));
-  for (;;) {
-    STRATA_ASSIGN_OR_RETURN(bool has_row, st.Step());
-    if (!has_row) break;
-    ObservationRow& row = rows.emplace_back();
-    row.seq = static_cast<uint64_t>(st.ColumnInt64(0));
-    row.asset = q.asset;
-    row.signal = st.ColumnText(1);
-    row.unit = st.ColumnText(2);
-    row.ts_ns = st.ColumnInt64(3);
-    row.ingest_ts_ns = st.ColumnInt64(4);
-    if (!st.ColumnIsNull(5)) row.value = st.ColumnDouble(5);
-    const int64_t quality = st.ColumnInt64(6);
-    if (quality < 0 || quality > static_cast<int>(Quality::kBad)) {
-      return DataLossError(fmt::format("store '{}': observation seq {} has quality {} (not 0-2)",
-                                       path(), row.seq, quality));
-    }
-    row.quality = static_cast<Quality>(quality);
-    if (q.with_blocks) {
-      row.is_block = !st.ColumnIsNull(7);
-      if (row.is_block) {
-        StatusOr<WaveformBlock> block = decoder_.Decode(st.ColumnBlob(7));
-        if (!block.ok()) {
-          return block.status().WithContext(
-              fmt::format("store '{}': observation seq {}", path(), row.seq));
-        }
-        row.block = std::move(*block);
-      }
-    } else {
-      row.is_block = st.ColumnInt64(7) != 0;
-    }
-    if (!st.ColumnIsNull(8)) {
-      row.source.protocol = st.ColumnText(8);
-      row.source.endpoint = st.ColumnText(9);
-      row.source.address = st.ColumnText(10);
+  // One snapshot for the signal rows (their max_span) and their chunks.
+  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kDeferred));
+
+  struct Series {
+    int64_t row = 0;
+    std::string signal, unit;
+    Statement chunks;
+    bool has_chunk = false;  // `chunks` is on a row not read yet
+  };
+  std::vector<Series> series;
+  std::vector<int64_t> max_spans;
+  {
+    Statement& st = st_.query_signals;
+    Statement::ResetGuard reset(st);
+    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{q.asset}, StaticText{q.signal}));
+    for (;;) {
+      STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      Series& s = series.emplace_back();
+      s.row = st.ColumnInt64(0);
+      s.signal = st.ColumnText(1);
+      s.unit = st.ColumnText(2);
+      max_spans.push_back(std::max<int64_t>(st.ColumnInt64(3), 0));
     }
   }
+  // Blocks' data is not even read from the file when the samples are not wanted.
+  const std::string sql = fmt::format(
+      "SELECT first_seq, last_seq, first_ts, last_ts, count, max_ingest_ts, kind, quality, "
+      "source, {} FROM chunks WHERE signal = ?1 AND first_ts >= ?2 AND first_ts < ?3 AND "
+      "last_ts >= ?4 ORDER BY first_ts",
+      q.with_blocks ? "data" : "CASE WHEN kind = 1 THEN NULL ELSE data END");
+  for (size_t i = 0; i < series.size(); ++i) {
+    Series& s = series[i];
+    STRATA_ASSIGN_OR_RETURN(s.chunks, db_->Prepare(sql));
+    STRATA_RETURN_IF_ERROR(
+        s.chunks.BindAll(s.row, SubClamped(q.from_ns, max_spans[i]), q.to_ns, q.from_ns));
+    STRATA_ASSIGN_OR_RETURN(s.has_chunk, s.chunks.Step());
+  }
+
+  std::vector<PendingRow> pending;  // a heap
+  std::unordered_map<int64_t, Source> sources;
+  std::vector<ChunkPoint> points;
+  // Reads the chunk `s.chunks` is on into `pending`, then steps to the next one.
+  auto read_chunk = [&](size_t index) -> Status {
+    Statement& st = series[index].chunks;
+    const int64_t first_seq = st.ColumnInt64(0);
+    const int64_t last_seq = st.ColumnInt64(1);
+    const int64_t count = st.ColumnInt64(4);
+    const int64_t kind = st.ColumnInt64(6);
+    auto corrupt = [&](std::string_view what) {
+      return DataLossError(fmt::format(
+          "store '{}': the chunk of observations from seq {} ({} {}) is corrupt: {}; restore "
+          "the store from a backup or delete the chunk",
+          path(), first_seq, q.asset, series[index].signal, what));
+    };
+    if (count < 1 || count > std::numeric_limits<uint32_t>::max() ||
+        last_seq - first_seq + 1 != count) {
+      return corrupt(fmt::format("seqs {}-{} but a count of {}", first_seq, last_seq, count));
+    }
+    if (kind == kKindBlock) {
+      const int64_t quality = st.ColumnInt64(7);
+      if (count != 1 || quality < 0 || quality > static_cast<int>(Quality::kBad)) {
+        return DataLossError(fmt::format(
+            "store '{}': observation seq {} is corrupt: a block with count {} and quality {}",
+            path(), first_seq, count, quality));
+      }
+      const int64_t ts = st.ColumnInt64(2);
+      if (ts >= q.from_ns && ts < q.to_ns) {
+        PendingRow p;
+        p.ts = ts;
+        p.seq = static_cast<uint64_t>(first_seq);
+        p.series = index;
+        p.ingest_ts = st.ColumnInt64(5);
+        p.value = std::numeric_limits<double>::quiet_NaN();
+        p.quality = static_cast<Quality>(quality);
+        p.source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
+        p.is_block = true;
+        if (q.with_blocks) p.block = st.ColumnBlob(9);
+        pending.push_back(std::move(p));
+        std::push_heap(pending.begin(), pending.end());
+      }
+    } else if (kind == kKindScalars) {
+      ChunkSummary summary;
+      summary.first_ts_ns = st.ColumnInt64(2);
+      summary.last_ts_ns = st.ColumnInt64(3);
+      summary.count = static_cast<uint32_t>(count);
+      summary.max_ingest_ts_ns = st.ColumnInt64(5);
+      if (!st.ColumnIsNull(7)) summary.shared_quality = st.ColumnInt64(7);
+      summary.shared_source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
+      if (Status s = DecodeChunk(summary, st.ColumnBlob(9), &points); !s.ok()) {
+        return corrupt(s.message());
+      }
+      for (size_t k = 0; k < points.size(); ++k) {
+        const ChunkPoint& cp = points[k];
+        if (cp.ts_ns < q.from_ns || cp.ts_ns >= q.to_ns) continue;
+        PendingRow p;
+        p.ts = cp.ts_ns;
+        p.seq = static_cast<uint64_t>(first_seq) + k;
+        p.series = index;
+        p.ingest_ts = cp.ingest_ts_ns;
+        p.value = cp.value;
+        p.quality = cp.quality;
+        p.source = cp.source;
+        pending.push_back(std::move(p));
+        std::push_heap(pending.begin(), pending.end());
+      }
+    } else {
+      return corrupt(fmt::format("unknown kind {}", kind));
+    }
+    STRATA_ASSIGN_OR_RETURN(series[index].has_chunk, st.Step());
+    return Status::Ok();
+  };
+  auto emit = [&](PendingRow& p) -> Status {
+    ObservationRow& row = rows.emplace_back();
+    row.seq = p.seq;
+    row.asset = q.asset;
+    row.signal = series[p.series].signal;
+    row.unit = series[p.series].unit;
+    row.ts_ns = p.ts;
+    row.ingest_ts_ns = p.ingest_ts;
+    if (!p.is_block && !std::isnan(p.value)) row.value = p.value;
+    row.quality = p.quality;
+    row.is_block = p.is_block;
+    if (p.is_block && q.with_blocks) {
+      StatusOr<WaveformBlock> block = decoder_.Decode(p.block);
+      if (!block.ok()) {
+        return block.status().WithContext(
+            fmt::format("store '{}': observation seq {}", path(), row.seq));
+      }
+      row.block = std::move(*block);
+    }
+    if (p.source != 0) {
+      auto it = sources.find(p.source);
+      if (it == sources.end()) {
+        Source source;
+        Statement& st = st_.source_by_id;
+        Statement::ResetGuard reset(st);
+        STRATA_RETURN_IF_ERROR(st.BindAll(p.source));
+        STRATA_ASSIGN_OR_RETURN(bool found, st.Step());
+        if (found) {
+          source.protocol = st.ColumnText(0);
+          source.endpoint = st.ColumnText(1);
+          source.address = st.ColumnText(2);
+        }
+        it = sources.emplace(p.source, std::move(source)).first;
+      }
+      row.source = it->second;
+    }
+    return Status::Ok();
+  };
+
+  while (rows.size() < q.limit) {
+    // The unread chunk that starts first: nothing earlier than its first_ts is still unread.
+    std::optional<size_t> next;
+    for (size_t i = 0; i < series.size(); ++i) {
+      if (series[i].has_chunk &&
+          (!next || series[i].chunks.ColumnInt64(2) < series[*next].chunks.ColumnInt64(2))) {
+        next = i;
+      }
+    }
+    const int64_t unread_from =
+        next ? series[*next].chunks.ColumnInt64(2) : std::numeric_limits<int64_t>::max();
+    if (!pending.empty() && (pending.front().ts < unread_from || !next)) {
+      std::pop_heap(pending.begin(), pending.end());
+      STRATA_RETURN_IF_ERROR(emit(pending.back()));
+      pending.pop_back();
+      continue;
+    }
+    if (!next) break;
+    STRATA_RETURN_IF_ERROR(read_chunk(*next));
+  }
+  for (Series& s : series) s.chunks = Statement();  // before the snapshot ends
+  STRATA_RETURN_IF_ERROR(txn.Commit());
   return rows;
 }
 
@@ -814,10 +1227,11 @@ StatusOr<std::vector<Event>> SqliteStore::QueryEvents(int64_t from_ns, int64_t t
 
 StatusOr<Counts> SqliteStore::CountRows() {
   Counts c;
-  STRATA_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT (SELECT COUNT(*) FROM observations), "
-                                                     "(SELECT COUNT(block) FROM observations), "
-                                                     "(SELECT COUNT(*) FROM dead_letters), "
-                                                     "(SELECT COUNT(*) FROM events)"));
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("SELECT (SELECT TOTAL(count) FROM chunks), "
+                                       "(SELECT COUNT(*) FROM chunks WHERE kind = 1), "
+                                       "(SELECT COUNT(*) FROM dead_letters), "
+                                       "(SELECT COUNT(*) FROM events)"));
   STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return InternalError("store: row counts returned no row");
   c.observations = static_cast<uint64_t>(st.ColumnInt64(0));
@@ -827,7 +1241,7 @@ StatusOr<Counts> SqliteStore::CountRows() {
   return c;
 }
 
-// The writer counts rows once (a full scan) and then keeps the counts up to date itself.
+// The writer counts once (a full scan) and then keeps the counts up to date itself.
 StatusOr<Counts*> SqliteStore::WriterCounts() {
   if (!counts_) {
     STRATA_ASSIGN_OR_RETURN(Counts c, CountRows());
@@ -878,67 +1292,50 @@ StatusOr<StoreStats> SqliteStore::Stats() {
 
 // --- retention ---
 
-// The highest seq such that every observation up to it (at most `max_rows` of them, oldest
-// first) was ingested before `cutoff`; 0 when the oldest is not that old. Relies on seq order
-// being ingest order, which holds up to clock steps on the edge: around a step backwards, a
-// few rows may be kept a little longer than the policy says, never deleted early.
-StatusOr<uint64_t> SqliteStore::ObservationAgeBoundary(int64_t cutoff, int64_t max_rows) {
+// The first_seq of the last chunk of the oldest chunks (first_seq order) that hold at most
+// `max_observations` together (but at least one chunk) and, with a cutoff, that were ingested
+// before it; 0 when the oldest chunk does not qualify. Stops at the first chunk ingested at or
+// after the cutoff: seq order is ingest order up to a commit's spread and clock steps on the
+// edge, so a few chunks may be kept a little longer than the policy says, never deleted early.
+StatusOr<uint64_t> SqliteStore::ChunkBoundary(std::optional<int64_t> cutoff,
+                                              int64_t max_observations) {
   STRATA_ASSIGN_OR_RETURN(
-      Statement first,
-      db_->Prepare("SELECT seq, ingest_ts FROM observations ORDER BY seq LIMIT 1"));
-  STRATA_ASSIGN_OR_RETURN(bool any, first.Step());
-  if (!any || first.ColumnInt64(1) >= cutoff) return uint64_t{0};
-  int64_t lo = first.ColumnInt64(0);  // ingested before cutoff
-
-  // The last row with seq <= s: as seqs are dense except where retention already deleted,
-  // lo + max_rows - 1 bounds the chunk to about max_rows rows.
-  STRATA_ASSIGN_OR_RETURN(Statement at_or_before,
-                          db_->Prepare("SELECT seq, ingest_ts FROM observations WHERE seq <= ?1 "
-                                       "ORDER BY seq DESC LIMIT 1"));
-  auto probe = [&at_or_before](int64_t s) -> StatusOr<std::pair<int64_t, int64_t>> {
-    Statement::ResetGuard reset(at_or_before);
-    STRATA_RETURN_IF_ERROR(at_or_before.BindAll(s));
-    STRATA_ASSIGN_OR_RETURN(bool row, at_or_before.Step());
-    if (!row) return InternalError("store: retention probe found no row");
-    return std::pair{at_or_before.ColumnInt64(0), at_or_before.ColumnInt64(1)};
-  };
-  STRATA_ASSIGN_OR_RETURN(auto end, probe(lo + max_rows - 1));
-  if (end.second < cutoff) return static_cast<uint64_t>(end.first);
-  // Binary search for the last row ingested before cutoff: old(lo) holds, old(hi) does not.
-  int64_t hi = end.first;
-  while (hi - lo > 1) {
-    const int64_t mid = lo + (hi - lo) / 2;
-    STRATA_ASSIGN_OR_RETURN(auto row, probe(mid));
-    if (row.second < cutoff) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
+      Statement st,
+      db_->Prepare("SELECT first_seq, count, max_ingest_ts FROM chunks ORDER BY first_seq"));
+  int64_t total = 0;
+  uint64_t boundary = 0;
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const int64_t count = std::max<int64_t>(st.ColumnInt64(1), 1);
+    if (cutoff && st.ColumnInt64(2) >= *cutoff) break;
+    if (total > 0 && total + count > max_observations) break;
+    total += count;
+    boundary = static_cast<uint64_t>(st.ColumnInt64(0));
+    if (total >= max_observations) break;
   }
-  STRATA_ASSIGN_OR_RETURN(auto last, probe(lo));
-  return static_cast<uint64_t>(last.first);
+  return boundary;
 }
 
-// Deletes the observations with seq <= `seq`, in one transaction.
-StatusOr<Deleted> SqliteStore::DeleteObservationsThrough(uint64_t seq) {
+// Deletes the chunks with first_seq <= `first_seq`, in one transaction.
+StatusOr<Deleted> SqliteStore::DeleteObservationsThrough(uint64_t first_seq) {
   Deleted d;
-  std::vector<int64_t> seqs;
+  std::vector<SeqRange> seqs;
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
   {
-    STRATA_ASSIGN_OR_RETURN(
-        Statement st,
-        db_->Prepare("DELETE FROM observations WHERE seq <= ?1 RETURNING seq, block IS NOT NULL"));
-    STRATA_RETURN_IF_ERROR(st.BindAll(seq));
+    STRATA_ASSIGN_OR_RETURN(Statement st,
+                            db_->Prepare("DELETE FROM chunks WHERE first_seq <= ?1 "
+                                         "RETURNING first_seq, last_seq, count, kind"));
+    STRATA_RETURN_IF_ERROR(st.BindAll(first_seq));
     for (;;) {
       STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      seqs.push_back(st.ColumnInt64(0));
-      if (st.ColumnInt64(1) != 0) ++d.blocks;
+      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(1)});
+      d.rows += static_cast<uint64_t>(std::max<int64_t>(st.ColumnInt64(2), 0));
+      if (st.ColumnInt64(3) == kKindBlock) ++d.blocks;
     }
   }
-  d.rows = seqs.size();
-  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped,
-                          DropFromOutbox(kObservationStream, "observations", seqs));
+  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(kObservationStream, seqs));
   STRATA_RETURN_IF_ERROR(txn.Commit());
   return d;
 }
@@ -948,7 +1345,7 @@ StatusOr<Deleted> SqliteStore::DeleteObservationsThrough(uint64_t seq) {
 StatusOr<Deleted> SqliteStore::DeleteDeadLetters(std::optional<int64_t> before_ts,
                                                  int64_t max_rows) {
   Deleted d;
-  std::vector<int64_t> seqs;
+  std::vector<SeqRange> seqs;
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
   {
     STRATA_ASSIGN_OR_RETURN(Statement st,
@@ -960,12 +1357,11 @@ StatusOr<Deleted> SqliteStore::DeleteDeadLetters(std::optional<int64_t> before_t
     for (;;) {
       STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      seqs.push_back(st.ColumnInt64(0));
+      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0)});
     }
   }
   d.rows = seqs.size();
-  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped,
-                          DropFromOutbox(kDeadLetterStream, "dead_letters", seqs));
+  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(kDeadLetterStream, seqs));
   STRATA_RETURN_IF_ERROR(txn.Commit());
   return d;
 }
@@ -979,23 +1375,50 @@ StatusOr<uint64_t> SqliteStore::DeleteEvents(int64_t before_ts, int64_t max_rows
   return static_cast<uint64_t>(db_->changes());
 }
 
-// Called inside the deleting transaction with the seqs of `stream` just deleted from `table`:
-// counts those still waiting in the outbox (data the hub will never get) and trims the outbox
-// ranges that held them, moving first_seq up to the oldest remaining row or deleting the range.
-StatusOr<uint64_t> SqliteStore::DropFromOutbox(std::string_view stream, std::string_view table,
-                                               std::vector<int64_t>& seqs) {
-  if (seqs.empty()) return uint64_t{0};
-  std::sort(seqs.begin(), seqs.end());
-  struct Range {
-    int64_t first, last;
-  };
-  std::vector<Range> ranges;
+// The lowest seq of `stream` still stored in [first, last], if any.
+StatusOr<std::optional<int64_t>> SqliteStore::OldestStored(std::string_view stream, int64_t first,
+                                                           int64_t last) {
+  std::optional<int64_t> oldest;
+  if (stream == kObservationStream) {
+    // Chunks do not overlap in seqs: only the one starting last at or before `first` may
+    // straddle it.
+    STRATA_ASSIGN_OR_RETURN(Statement straddling,
+                            db_->Prepare("SELECT last_seq FROM chunks WHERE first_seq <= ?1 "
+                                         "ORDER BY first_seq DESC LIMIT 1"));
+    STRATA_RETURN_IF_ERROR(straddling.BindAll(first));
+    STRATA_ASSIGN_OR_RETURN(bool row, straddling.Step());
+    if (row && straddling.ColumnInt64(0) >= first) return std::optional<int64_t>(first);
+  }
+  STRATA_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(stream == kObservationStream
+                       ? "SELECT MIN(first_seq) FROM chunks WHERE first_seq BETWEEN ?1 AND ?2"
+                       : "SELECT MIN(seq) FROM dead_letters WHERE seq BETWEEN ?1 AND ?2"));
+  STRATA_RETURN_IF_ERROR(st.BindAll(first, last));
+  STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row && !st.ColumnIsNull(0)) oldest = st.ColumnInt64(0);
+  return oldest;
+}
+
+// Called inside the deleting transaction with the seq ranges of `stream` just deleted:
+// counts the seqs that were still waiting in the outbox (data the hub will never get), and
+// trims the outbox ranges that held them, moving first_seq up to the oldest seq still stored
+// or deleting the range. A deleted chunk may straddle the start of a range (after a partial
+// acknowledgement): only its seqs inside the range count.
+StatusOr<uint64_t> SqliteStore::DropFromOutbox(std::string_view stream,
+                                               std::vector<SeqRange>& deleted) {
+  if (deleted.empty()) return uint64_t{0};
+  std::sort(deleted.begin(), deleted.end(),
+            [](const SeqRange& a, const SeqRange& b) { return a.first < b.first; });
+  std::vector<SeqRange> ranges;
   {
     STRATA_ASSIGN_OR_RETURN(Statement st,
                             db_->Prepare("SELECT first_seq, last_seq FROM outbox WHERE stream = ?1 "
                                          "AND first_seq <= ?2 AND last_seq >= ?3 "
                                          "ORDER BY first_seq"));
-    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, seqs.back(), seqs.front()));
+    int64_t highest = deleted.front().last;
+    for (const SeqRange& r : deleted) highest = std::max(highest, r.last);
+    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, highest, deleted.front().first));
     for (;;) {
       STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
@@ -1003,32 +1426,31 @@ StatusOr<uint64_t> SqliteStore::DropFromOutbox(std::string_view stream, std::str
     }
   }
   if (ranges.empty()) return uint64_t{0};
-  STRATA_ASSIGN_OR_RETURN(
-      Statement oldest,
-      db_->Prepare(fmt::format("SELECT MIN(seq) FROM {} WHERE seq BETWEEN ?1 AND ?2", table)));
   STRATA_ASSIGN_OR_RETURN(Statement remove,
                           db_->Prepare("DELETE FROM outbox WHERE stream = ?1 AND first_seq = ?2"));
   STRATA_ASSIGN_OR_RETURN(
       Statement move,
       db_->Prepare("UPDATE outbox SET first_seq = ?3 WHERE stream = ?1 AND first_seq = ?2"));
   uint64_t dropped = 0;
-  auto it = seqs.begin();
-  for (const Range& range : ranges) {
-    it = std::lower_bound(it, seqs.end(), range.first);
-    const auto end = std::upper_bound(it, seqs.end(), range.last);
-    if (it == end) continue;
-    dropped += static_cast<uint64_t>(end - it);
-    it = end;
-    Statement::ResetGuard reset_oldest(oldest);
-    STRATA_RETURN_IF_ERROR(oldest.BindAll(range.first, range.last));
-    STRATA_ASSIGN_OR_RETURN(bool row, oldest.Step());
-    if (!row || oldest.ColumnIsNull(0)) {
+  size_t d = 0;  // the first deleted range that may overlap the current outbox range
+  for (const SeqRange& range : ranges) {
+    while (d < deleted.size() && deleted[d].last < range.first) ++d;
+    uint64_t in_range = 0;
+    for (size_t k = d; k < deleted.size() && deleted[k].first <= range.last; ++k) {
+      in_range += static_cast<uint64_t>(std::min(deleted[k].last, range.last) -
+                                        std::max(deleted[k].first, range.first) + 1);
+    }
+    if (in_range == 0) continue;
+    dropped += in_range;
+    STRATA_ASSIGN_OR_RETURN(std::optional<int64_t> oldest,
+                            OldestStored(stream, range.first, range.last));
+    if (!oldest) {
       Statement::ResetGuard reset(remove);
       STRATA_RETURN_IF_ERROR(remove.BindAll(StaticText{stream}, range.first));
       STRATA_RETURN_IF_ERROR(remove.Run());
-    } else if (oldest.ColumnInt64(0) != range.first) {
+    } else if (*oldest != range.first) {
       Statement::ResetGuard reset(move);
-      STRATA_RETURN_IF_ERROR(move.BindAll(StaticText{stream}, range.first, oldest.ColumnInt64(0)));
+      STRATA_RETURN_IF_ERROR(move.BindAll(StaticText{stream}, range.first, *oldest));
       STRATA_RETURN_IF_ERROR(move.Run());
     }
   }
@@ -1074,12 +1496,9 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
   };
 
   if (policy.max_age_ns > 0) {
-    const int64_t cutoff = now_ns > std::numeric_limits<int64_t>::min() + policy.max_age_ns
-                               ? now_ns - policy.max_age_ns
-                               : std::numeric_limits<int64_t>::min();
+    const int64_t cutoff = SubClamped(now_ns, policy.max_age_ns);
     while (budget > 0) {
-      StatusOr<uint64_t> through =
-          ObservationAgeBoundary(cutoff, std::min(budget, kRetentionChunkRows));
+      StatusOr<uint64_t> through = ChunkBoundary(cutoff, std::min(budget, kRetentionChunkRows));
       if (!through.ok()) return fail(through.status());
       if (*through == 0) break;
       StatusOr<Deleted> d = DeleteObservationsThrough(*through);
@@ -1110,36 +1529,33 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
       const auto target =
           static_cast<int64_t>(static_cast<double>(policy.max_bytes) * kRetentionSizeTarget);
       // Oldest first across observations and dead letters (events are small and kept until
-      // they age out). Chunks are sized from the average row size, so that blocks of
-      // hundreds of KiB and scalars of tens of bytes both converge in a few steps.
+      // they age out). Steps are sized from the average record size, so that blocks of
+      // hundreds of KiB and scalars of ten bytes both converge in a few steps.
       while (*used > target && budget > 0) {
-        const uint64_t rows = counts->observations + counts->dead_letters + counts->events;
+        const uint64_t records = counts->observations + counts->dead_letters + counts->events;
         if (counts->observations + counts->dead_letters == 0) break;
-        const double row_bytes =
-            static_cast<double>(*used) / static_cast<double>(std::max<uint64_t>(rows, 1));
-        const int64_t chunk = std::clamp<int64_t>(
-            static_cast<int64_t>(std::ceil(static_cast<double>(*used - target) / row_bytes)), 1,
+        const double record_bytes =
+            static_cast<double>(*used) / static_cast<double>(std::max<uint64_t>(records, 1));
+        const int64_t step = std::clamp<int64_t>(
+            static_cast<int64_t>(std::ceil(static_cast<double>(*used - target) / record_bytes)), 1,
             std::min(budget, kRetentionChunkRows));
         StatusOr<int64_t> oldest_obs = db_->QueryInt64(
-            "SELECT COALESCE((SELECT ingest_ts FROM observations ORDER BY seq LIMIT 1), "
+            "SELECT COALESCE((SELECT max_ingest_ts FROM chunks ORDER BY first_seq LIMIT 1), "
             "9223372036854775807)");
         if (!oldest_obs.ok()) return fail(oldest_obs.status());
         StatusOr<int64_t> oldest_dlq = db_->QueryInt64(
             "SELECT COALESCE((SELECT MIN(ts) FROM dead_letters), 9223372036854775807)");
         if (!oldest_dlq.ok()) return fail(oldest_dlq.status());
         if (counts->dead_letters > 0 && (*oldest_dlq < *oldest_obs || counts->observations == 0)) {
-          StatusOr<Deleted> d = DeleteDeadLetters(std::nullopt, chunk);
+          StatusOr<Deleted> d = DeleteDeadLetters(std::nullopt, step);
           if (!d.ok()) return fail(d.status());
           if (d->rows == 0) break;
           account(*d, false);
         } else {
-          StatusOr<int64_t> through = db_->QueryInt64(fmt::format(
-              "SELECT COALESCE((SELECT seq FROM observations ORDER BY seq LIMIT 1 OFFSET {}), "
-              "(SELECT MAX(seq) FROM observations), 0)",
-              chunk - 1));
+          StatusOr<uint64_t> through = ChunkBoundary(std::nullopt, step);
           if (!through.ok()) return fail(through.status());
           if (*through == 0) break;
-          StatusOr<Deleted> d = DeleteObservationsThrough(static_cast<uint64_t>(*through));
+          StatusOr<Deleted> d = DeleteObservationsThrough(*through);
           if (!d.ok()) return fail(d.status());
           if (d->rows == 0) break;
           account(*d, true);

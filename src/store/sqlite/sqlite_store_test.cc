@@ -2,17 +2,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <random>
+#include <tuple>
 
 #include "core/config_node.h"
 #include "store/sqlite/block_codec.h"
@@ -300,7 +300,7 @@ TEST_F(SqliteStoreTest, CorruptBlockOnDiskIsDataLossNamingTheRow) {
   WriteBatch b;
   b.observations.push_back(Block(1, kT0, 256));
   MustAppend(*store, b);
-  ASSERT_TRUE(Raw()->Exec("UPDATE observations SET block = substr(block, 1, 20)").ok());
+  ASSERT_TRUE(Raw()->Exec("UPDATE chunks SET data = substr(data, 1, 20)").ok());
   auto rows = store->QueryObservations(All(Pump(1)));
   ASSERT_FALSE(rows.ok());
   EXPECT_EQ(rows.status().code(), StatusCode::kDataLoss);
@@ -474,8 +474,9 @@ TEST_F(SqliteStoreTest, DuplicatesAreCountedAndGetNoSeq) {
   EXPECT_EQ(s.outbox_records, 7u);
 }
 
-// Large batches take a faster path (many rows per statement); duplicates there must be
-// recognised row by row all the same.
+// Large batches make several chunks per signal; duplicates among them must be recognised one
+// by one all the same. Seqs follow (signal, ts): the block (pump 2) comes after every scalar of
+// pump 1, wherever it is in the batch.
 TEST_F(SqliteStoreTest, DuplicatesInLargeBatchesKeepSeqsDense) {
   auto store = Open();
   ASSERT_TRUE(store);
@@ -495,14 +496,16 @@ TEST_F(SqliteStoreTest, DuplicatesInLargeBatchesKeepSeqsDense) {
   for (size_t i = 0; i < again.observations.size(); ++i) {
     if (i == 40 || i == 41 || i == 250) {
       EXPECT_EQ(again.observations[i].seq, 0u) << i;
-    } else {
+    } else if (i != 120) {
       EXPECT_EQ(again.observations[i].seq, expect++) << i;
     }
   }
+  EXPECT_EQ(again.observations[120].seq, 397u);
   const StoreStats s = MustStats(*store);
   EXPECT_EQ(s.observations, 397u);
   EXPECT_EQ(s.last_obs_seq, 397u);
-  EXPECT_EQ(RawInt("SELECT MAX(seq) - MIN(seq) + 1 FROM observations"), 397);
+  EXPECT_EQ(RawInt("SELECT MAX(last_seq) - MIN(first_seq) + 1 FROM chunks"), 397);
+  EXPECT_EQ(RawInt("SELECT TOTAL(count) FROM chunks"), 397);
   auto rows = MustQuery(*store, All(Pump(1), "temp"));
   ASSERT_EQ(rows.size(), 396u);
   EXPECT_EQ(rows[5].value, 25.0);  // the first write wins
@@ -554,11 +557,12 @@ TEST_F(SqliteStoreTest, FailedAppendLeavesNothingAndConsumesNoSeq) {
   WriteBatch first = Scalars(kT0, 3);
   MustAppend(*store, first);
   ASSERT_TRUE(Raw()
-                  ->Exec("CREATE TRIGGER fail_obs BEFORE INSERT ON observations "
-                         "WHEN NEW.ts = 4242 BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+                  ->Exec("CREATE TRIGGER fail_obs BEFORE INSERT ON chunks WHEN "
+                         "NEW.first_ts = 4242 BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
                   .ok());
 
-  // Pump 2 flow is new: its signal row is inserted, then the transaction fails.
+  // Pump 2 flow and pump 3 temp are new: their signal rows are inserted (in signal order, as
+  // the batch is written), then the transaction fails.
   WriteBatch b;
   b.observations.push_back(Scalar(2, "flow", kT0, 1.0));
   b.observations.push_back(Scalar(1, "temp", kT0 + 100 * kSec, 2.0));
@@ -595,14 +599,15 @@ TEST_F(SqliteStoreTest, FailedAppendLeavesNothingAndConsumesNoSeq) {
   EXPECT_EQ(MustStats(*store).last_obs_seq, 3u);
   ASSERT_TRUE(Raw()->Exec("DROP TRIGGER fail_obs; DROP TRIGGER fail_outbox").ok());
 
-  // Pump 3 temp is new now and gets the signal row id pump 2 flow had in the failed
+  // Pump 3 temp is written first now and gets the signal row id pump 2 flow had in the failed
   // transactions; pump 2 flow must get a row of its own.
   WriteBatch c;
   c.observations.push_back(Scalar(3, "temp", kT0, 30.0));
-  c.observations.push_back(Scalar(2, "flow", kT0, 20.0));
   MustAppend(*store, c);
   EXPECT_EQ(c.observations[0].seq, 4u);
-  EXPECT_EQ(c.observations[1].seq, 5u);
+  c.observations[0] = Scalar(2, "flow", kT0, 20.0);
+  MustAppend(*store, c);
+  EXPECT_EQ(c.observations[0].seq, 5u);
   auto rows = MustQuery(*store, All(Pump(3)));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].signal, "temp");
@@ -611,21 +616,25 @@ TEST_F(SqliteStoreTest, FailedAppendLeavesNothingAndConsumesNoSeq) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].signal, "flow");
   EXPECT_EQ(rows[0].value, 20.0);
-  EXPECT_EQ(MustPending(*store).back().first_seq, 4u);
+  const auto pending = MustPending(*store);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[1].first_seq, 4u);
+  EXPECT_EQ(pending[2].first_seq, 5u);
 }
 
 TEST_F(SqliteStoreTest, FailedLargeAppendLeavesNothing) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(Raw()
-                  ->Exec("CREATE TRIGGER fail_obs BEFORE INSERT ON observations "
-                         "WHEN NEW.value = 70 BEGIN SELECT RAISE(ABORT, 'injected'); END")
+                  ->Exec("CREATE TRIGGER fail_obs BEFORE INSERT ON chunks "
+                         "WHEN NEW.first_seq > 1 BEGIN SELECT RAISE(ABORT, 'injected'); END")
                   .ok());
-  WriteBatch b = Scalars(kT0, 100);  // the row of value 70 is the 51st
+  // 100 s of one signal: the second chunk (a chunk spans at most a minute) fails.
+  WriteBatch b = Scalars(kT0, 100);
   Status s = store->Append(b, nullptr);
   EXPECT_THAT(s.message(), HasSubstr("injected"));
   for (const Observation& o : b.observations) EXPECT_EQ(o.seq, 0u);
-  EXPECT_EQ(RawInt("SELECT COUNT(*) FROM observations"), 0);
+  EXPECT_EQ(RawInt("SELECT COUNT(*) FROM chunks"), 0);
   EXPECT_EQ(MustStats(*store).last_obs_seq, 0u);
   ASSERT_TRUE(Raw()->Exec("DROP TRIGGER fail_obs").ok());
   MustAppend(*store, b);
@@ -721,18 +730,198 @@ TEST_F(SqliteStoreTest, QueryFiltersByAssetSignalTimeAndLimit) {
   EXPECT_TRUE(MustQuery(*store, q).empty());
 }
 
+// Chunks, late data and duplicates against a reference: random batches of three signals, with
+// readings in order, late readings (below what a signal already has, inside and between
+// earlier chunks), redeliveries within and across batches, mixed qualities and sources, and
+// reopens (which reload each signal's highest stored ts from its chunks). Every query must
+// return exactly what the reference holds, first write winning, in (ts, seq) order.
+TEST_F(SqliteStoreTest, RandomLateAndDuplicateReadingsMatchAReference) {
+  struct Stored {
+    double value;
+    uint64_t seq;
+    Quality quality;
+  };
+  const std::vector<std::pair<int, const char*>> signals = {{1, "temp"}, {1, "flow"}, {2, "temp"}};
+  std::map<std::pair<size_t, int64_t>, Stored> reference;  // (signal index, ts) -> first write
+  std::mt19937 rng(20261123);
+  auto store = Open();
+  ASSERT_TRUE(store);
+  uint64_t expected_seqs = 0;
+  uint64_t expected_duplicates = 0;
+  std::vector<int64_t> head(signals.size(), kT0);  // where in-order readings continue
+  for (int batch_no = 0; batch_no < 60; ++batch_no) {
+    if (batch_no % 15 == 14) {  // reopen: the writer reloads its view of each signal
+      store.reset();
+      store = Open();
+      ASSERT_TRUE(store);
+    }
+    WriteBatch b;
+    if (batch_no % 15 == 14) {
+      // Redeliveries of the newest readings of each signal: recognised only if the reopened
+      // writer found each signal's true highest ts (late chunks may start after it).
+      for (size_t k = 0; k < signals.size(); ++k) {
+        int taken = 0;
+        for (auto it = reference.rbegin(); it != reference.rend() && taken < 30; ++it) {
+          if (it->first.first != k) continue;
+          b.observations.push_back(
+              Scalar(signals[k].first, signals[k].second, it->first.second, -1.0));
+          ++taken;
+        }
+      }
+    }
+    const int n = 1 + static_cast<int>(rng() % 400);
+    for (int i = 0; i < n; ++i) {
+      const size_t k = rng() % signals.size();
+      int64_t ts = 0;
+      switch (rng() % 4) {
+        case 0: {  // late: in the last 10 s or anywhere so far (often a redelivery)
+          const int64_t from = rng() % 2 == 0 ? std::max(kT0, head[k] - 10 * kSec) : kT0;
+          ts = from + static_cast<int64_t>(rng() % static_cast<uint64_t>(head[k] - from + 1));
+          ts -= (ts - kT0) % (kSec / 10);
+          break;
+        }
+        case 1:  // a jump forward, more than a chunk's span now and then
+          head[k] += (rng() % 8 == 0 ? 90 : 1) * kSec;
+          ts = head[k];
+          break;
+        default:  // in order, 100 ms apart
+          head[k] += kSec / 10;
+          ts = head[k];
+      }
+      Observation o = Scalar(signals[k].first, signals[k].second, ts, batch_no * 1000.0 + i,
+                             static_cast<Quality>(rng() % 3));
+      o.source = rng() % 5 == 0 ? modbus_ : rng() % 7 == 0 ? kInvalidSource : mqtt_;
+      if (rng() % 50 == 0) o.value = std::numeric_limits<double>::quiet_NaN();
+      b.observations.push_back(o);
+    }
+    const AppendResult r = MustAppend(*store, b);
+    // Which of the batch are new, in the order the store assigns seqs: (signal, ts, position).
+    std::vector<size_t> order(b.observations.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      const Observation& a = b.observations[x];
+      const Observation& c = b.observations[y];
+      return std::tie(a.signal, a.ts_ns, x) < std::tie(c.signal, c.ts_ns, y);
+    });
+    uint64_t duplicates = 0;
+    for (size_t i : order) {
+      const Observation& o = b.observations[i];
+      size_t k = 0;
+      while (Sig(signals[k].first, signals[k].second) != o.signal) ++k;
+      const auto key = std::make_pair(k, o.ts_ns);
+      if (reference.count(key) != 0) {
+        EXPECT_EQ(o.seq, 0u) << "batch " << batch_no << " observation " << i;
+        ++duplicates;
+        continue;
+      }
+      ASSERT_EQ(o.seq, ++expected_seqs) << "batch " << batch_no << " observation " << i;
+      reference.emplace(key, Stored{o.value, o.seq, o.quality});
+    }
+    EXPECT_EQ(r.duplicates, duplicates) << "batch " << batch_no;
+    EXPECT_EQ(r.observations_written, b.observations.size() - duplicates);
+    expected_duplicates += duplicates;
+  }
+  EXPECT_GT(expected_duplicates, 100u);  // the mix exercised the rare path
+  EXPECT_EQ(MustStats(*store).observations, reference.size());
+  EXPECT_EQ(MustStats(*store).last_obs_seq, expected_seqs);
+
+  // Whole signals, and windows with limits that end inside chunks.
+  for (size_t k = 0; k < signals.size(); ++k) {
+    std::vector<std::pair<int64_t, Stored>> want;
+    for (const auto& [key, stored] : reference) {
+      if (key.first == k) want.emplace_back(key.second, stored);
+    }
+    for (int q_no = 0; q_no < 20; ++q_no) {
+      ObservationQuery q = All(Pump(signals[k].first), signals[k].second);
+      if (q_no > 0) {
+        q.from_ns = want[rng() % want.size()].first;
+        q.to_ns = q.from_ns + static_cast<int64_t>(rng() % 300) * kSec / 10 + 1;
+        q.limit = 1 + rng() % 500;
+      }
+      const auto rows = MustQuery(*store, q);
+      std::vector<std::pair<int64_t, Stored>> expect;
+      for (const auto& w : want) {
+        if (w.first >= q.from_ns && w.first < q.to_ns && expect.size() < q.limit) {
+          expect.push_back(w);
+        }
+      }
+      ASSERT_EQ(rows.size(), expect.size()) << signals[k].second << " query " << q_no;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].ts_ns, expect[i].first);
+        EXPECT_EQ(rows[i].seq, expect[i].second.seq);
+        EXPECT_EQ(rows[i].quality, expect[i].second.quality);
+        if (std::isnan(expect[i].second.value)) {
+          EXPECT_FALSE(rows[i].value.has_value() && !std::isnan(*rows[i].value));
+        } else {
+          ASSERT_TRUE(rows[i].value.has_value());
+          EXPECT_EQ(*rows[i].value, expect[i].second.value);
+        }
+      }
+    }
+  }
+  // The asset's signals merged: (ts, seq) order.
+  const auto rows = MustQuery(*store, All(Pump(1)));
+  size_t pump1 = 0;
+  for (const auto& [key, stored] : reference) pump1 += key.first < 2 ? 1 : 0;
+  ASSERT_EQ(rows.size(), pump1);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_LT(std::tie(rows[i - 1].ts_ns, rows[i - 1].seq), std::tie(rows[i].ts_ns, rows[i].seq));
+  }
+}
+
+// A late chunk can start after the chunk that holds a signal's newest reading; a reopened
+// writer must still find the newest, or a redelivery above the late chunk would be stored twice.
+TEST_F(SqliteStoreTest, ReopenFindsTheNewestReadingBehindALateChunk) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    WriteBatch b = Scalars(kT0, 60);  // one chunk: kT0 .. kT0 + 59 s
+    MustAppend(*store, b);
+    WriteBatch late;  // between stored readings: a chunk from kT0 + 50.5 s to 51.5 s
+    late.observations.push_back(Scalar(1, "temp", kT0 + 50 * kSec + kSec / 2, 1.0));
+    late.observations.push_back(Scalar(1, "temp", kT0 + 51 * kSec + kSec / 2, 2.0));
+    EXPECT_EQ(MustAppend(*store, late).observations_written, 2u);
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch again;
+  again.observations.push_back(Scalar(1, "temp", kT0 + 55 * kSec, -1.0));            // stored
+  again.observations.push_back(Scalar(1, "temp", kT0 + 56 * kSec + kSec / 2, 3.0));  // late
+  again.observations.push_back(Scalar(1, "temp", kT0 + 60 * kSec, 4.0));             // new
+  const AppendResult r = MustAppend(*store, again);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(r.observations_written, 2u);
+  EXPECT_EQ(again.observations[0].seq, 0u);
+  EXPECT_EQ(again.observations[1].seq, 63u);
+  EXPECT_EQ(again.observations[2].seq, 64u);
+  auto rows = MustQuery(*store, All(Pump(1), "temp"));
+  ASSERT_EQ(rows.size(), 64u);
+  EXPECT_EQ(rows.back().value, 4.0);
+}
+
+TEST_F(SqliteStoreTest, OlderSchemaIsRefusedWithWhatToDo) {
+  { ASSERT_TRUE(Open()); }
+  ASSERT_TRUE(Raw()->Exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'").ok());
+  auto store = OpenSqliteStore(Options());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("older strata development build (schema 1)"));
+  EXPECT_THAT(store.status().message(), HasSubstr("move it aside"));
+}
+
 // --- retention ---
 
+// Observations go a chunk at a time, once the newest of the chunk is older than max_age.
 TEST_F(SqliteStoreTest, RetentionByAgeDeletesWhatIsOlderThanMaxAge) {
   auto store = Open();
   ASSERT_TRUE(store);
-  WriteBatch b = Scalars(kT0, 100);  // ingested at kT0 .. kT0 + 99 s
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 10; ++i) {  // ten chunks of ten, ingested at kT0 .. kT0 + 99 s
+    WriteBatch b = Scalars(kT0 + i * 10 * kSec, 10);
     b.dead_letters.push_back(
         MakeDeadLetter(kT0 + i * 10 * kSec, RejectReason::kOutOfRange, "s", "d", "p"));
     b.events.push_back(Event{kT0 + i * 10 * kSec, "signal.stale", "x", "y"});
+    MustAppend(*store, b);
   }
-  MustAppend(*store, b);
   RetentionPolicy p;
   p.max_age_ns = 60 * kSec;
   // Everything ingested before kT0 + 40 s goes.
@@ -753,16 +942,19 @@ TEST_F(SqliteStoreTest, RetentionByAgeDeletesWhatIsOlderThanMaxAge) {
   r = MustRetain(*store, p, kT0 + 100 * kSec);
   EXPECT_EQ(r.observations_deleted, 0u);
   r = MustRetain(*store, p, kT0 + 100 * kSec + 1);
-  EXPECT_EQ(r.observations_deleted, 1u);
+  EXPECT_EQ(r.observations_deleted, 0u);  // the chunk ingested from kT0 + 40 s to 49 s stays
   EXPECT_EQ(r.dead_letters_deleted, 1u);  // the one rejected at exactly kT0 + 40 s
   EXPECT_EQ(r.events_deleted, 1u);
+  r = MustRetain(*store, p, kT0 + 109 * kSec + 1);
+  EXPECT_EQ(r.observations_deleted, 10u);  // now it is all older than a minute
+  EXPECT_EQ(r.dead_letters_deleted, 0u);
 
   // Counts stay right after a reopen.
   store.reset();
   store = Open();
   ASSERT_TRUE(store);
   s = MustStats(*store);
-  EXPECT_EQ(s.observations, 59u);
+  EXPECT_EQ(s.observations, 50u);
   EXPECT_EQ(s.dead_letters, 5u);
   EXPECT_EQ(s.events, 5u);
 }
@@ -783,8 +975,16 @@ TEST_F(SqliteStoreTest, RetentionByAgeWorksInBoundedSteps) {
   EXPECT_GT(r->observations_deleted, 0u);
   EXPECT_LT(r->observations_deleted, static_cast<uint64_t>(kRows - 10));
   const RetentionResult rest = MustRetain(*store, p, kT0 + kRows * kSec);
-  EXPECT_EQ(r->observations_deleted + rest.observations_deleted, static_cast<uint64_t>(kRows - 10));
-  EXPECT_EQ(MustStats(*store).observations, 10u);
+  const uint64_t kept = MustStats(*store).observations;
+  EXPECT_EQ(r->observations_deleted + rest.observations_deleted + kept,
+            static_cast<uint64_t>(kRows));
+  // What stays is the last 10 s and the rest of the chunk holding the cutoff: a chunk spans at
+  // most a minute (61 readings here).
+  EXPECT_GE(kept, 10u);
+  EXPECT_LE(kept, 10u + 61u);
+  EXPECT_EQ(RawInt("SELECT COUNT(*) FROM chunks WHERE max_ingest_ts < " +
+                   std::to_string(kT0 + (kRows - 10) * kSec)),
+            0);
 }
 
 TEST_F(SqliteStoreTest, RetentionBySizeDeletesOldestAndShrinksTheFile) {
@@ -930,24 +1130,26 @@ TEST_F(SqliteStoreTest, RetentionCountsUnacknowledgedRecordsAsOutboxDropped) {
 
   RetentionPolicy p;
   p.max_age_ns = 10 * kSec;
-  // Deletes obs ingested before kT0 + 25 s (seqs 1-25) and dead letters 1-3.
-  const RetentionResult r = MustRetain(*store, p, kT0 + 35 * kSec);
-  EXPECT_EQ(r.observations_deleted, 25u);
+  // Deletes obs ingested before kT0 + 30 s (seqs 1-30, three chunks) and dead letters 1-3.
+  const RetentionResult r = MustRetain(*store, p, kT0 + 40 * kSec);
+  EXPECT_EQ(r.observations_deleted, 30u);
   EXPECT_EQ(r.dead_letters_deleted, 3u);
-  EXPECT_EQ(r.outbox_dropped, (25u - 7u) + 2u);
+  // The first chunk straddles what was acknowledged: only its seqs 8-10 count.
+  EXPECT_EQ(r.outbox_dropped, (30u - 7u) + 2u);
 
   auto pending = MustPending(*store);
-  ASSERT_EQ(pending.size(), 3u);
+  ASSERT_EQ(pending.size(), 2u);
   EXPECT_EQ(pending[0].stream, "dlq");
   EXPECT_EQ(pending[0].first_seq, 4u);
   EXPECT_EQ(pending[1].stream, "obs");
-  EXPECT_EQ(pending[1].first_seq, 26u);
-  EXPECT_EQ(pending[1].last_seq, 30u);
-  EXPECT_EQ(pending[2].first_seq, 31u);
-  EXPECT_EQ(MustStats(*store).outbox_records, 1u + 15u);
+  EXPECT_EQ(pending[1].first_seq, 31u);
+  EXPECT_EQ(pending[1].last_seq, 40u);
+  EXPECT_EQ(MustStats(*store).outbox_records, 1u + 10u);
   // The hub may still ack through what was dropped.
   EXPECT_TRUE(store->AckOutbox("obs", 28).ok());
-  EXPECT_EQ(MustPending(*store)[1].first_seq, 29u);
+  EXPECT_EQ(MustPending(*store)[1].first_seq, 31u);
+  EXPECT_TRUE(store->AckOutbox("obs", 33).ok());
+  EXPECT_EQ(MustPending(*store)[1].first_seq, 34u);
 }
 
 // --- concurrency and files ---
@@ -1020,7 +1222,7 @@ TEST_F(SqliteStoreTest, WriterInAMissingDirectoryIsNotFound) {
 
 TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   { ASSERT_TRUE(Open()); }
-  ASSERT_TRUE(Raw()->Exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'").ok());
+  ASSERT_TRUE(Raw()->Exec("UPDATE meta SET value = '3' WHERE key = 'schema_version'").ok());
   for (bool read_only : {false, true}) {
     SqliteStoreOptions o = Options();
     o.read_only = read_only;
@@ -1029,14 +1231,14 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
     EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
     EXPECT_EQ(store.status().message(),
               "store '" + path_ +
-                  "' was written by a newer strata (schema 2); upgrade strata or use another path");
+                  "' was written by a newer strata (schema 3); upgrade strata or use another path");
   }
 }
 
 TEST_F(SqliteStoreTest, NewDatabaseHasTheDocumentedSettings) {
   { ASSERT_TRUE(Open()); }
   auto db = Raw();
-  EXPECT_EQ(*db->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(*db->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_FALSE(db->QueryText("SELECT value FROM meta WHERE key = 'created_at'")->empty());
   EXPECT_EQ(*db->QueryInt64("PRAGMA auto_vacuum"), 2);  // incremental
   EXPECT_EQ(*db->QueryText("PRAGMA journal_mode"), "wal");
@@ -1141,7 +1343,11 @@ TEST_F(SqliteStoreTest, CrashAtAnyPointLosesNoCommittedBatch) {
         ASSERT_TRUE(db);
         EXPECT_EQ(*db->QueryText("PRAGMA integrity_check"), "ok");
         // Every seq reported as committed is there (seqs are dense: no retention here).
-        EXPECT_EQ(*db->QueryInt64("SELECT COUNT(*) FROM observations WHERE seq <= " +
+        // Chunks end at commit boundaries and `reported` is the last seq of a commit.
+        EXPECT_EQ(*db->QueryInt64("SELECT TOTAL(count) FROM chunks WHERE first_seq <= " +
+                                  std::to_string(reported)),
+                  static_cast<int64_t>(reported));
+        EXPECT_EQ(*db->QueryInt64("SELECT MAX(last_seq) FROM chunks WHERE first_seq <= " +
                                   std::to_string(reported)),
                   static_cast<int64_t>(reported));
       }
@@ -1156,64 +1362,6 @@ TEST_F(SqliteStoreTest, CrashAtAnyPointLosesNoCommittedBatch) {
       MustAppend(*store, b);
       EXPECT_EQ(b.observations[0].seq, s.last_obs_seq + 1);
       reported = b.observations[0].seq;
-    }
-  }
-}
-
-// --- throughput (ad hoc; run with --gtest_also_run_disabled_tests) ---
-
-double CpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-// Rows per second of wall time and per second of this process's CPU time (user + system):
-// the second is what "per core" means and is less disturbed by other work on the machine.
-
-TEST_F(SqliteStoreTest, DISABLED_AppendThroughput) {
-  for (Durability durability : {Durability::kNormal, Durability::kFull}) {
-    for (int batch_size : {1000, 5000, 10000}) {
-      std::filesystem::remove(path_);
-      std::filesystem::remove(path_ + "-wal");
-      std::filesystem::remove(path_ + "-shm");
-      auto store = Open(durability);
-      ASSERT_TRUE(store);
-      std::vector<SignalId> scalars;
-      for (SignalId id = 0; id < model_->signal_count(); ++id) {
-        if (model_->signal(id).spec->kind == SignalKind::kScalar) scalars.push_back(id);
-      }
-      const int signals = static_cast<int>(scalars.size());
-      constexpr int kRows = 2'000'000;
-      WriteBatch b;
-      b.observations.resize(static_cast<size_t>(batch_size));
-      int64_t ts = kT0;
-      const auto start = std::chrono::steady_clock::now();
-      const double cpu_start = CpuSeconds();
-      for (int done = 0; done < kRows; done += batch_size) {
-        for (int i = 0; i < batch_size; ++i) {
-          Observation& o = b.observations[static_cast<size_t>(i)];
-          o.signal = scalars[static_cast<size_t>(i % signals)];
-          o.ts_ns = ts + i / signals;
-          o.ingest_ts_ns = o.ts_ns;
-          o.value = i * 0.5;
-          o.source = mqtt_;
-          o.seq = 0;
-        }
-        ts += batch_size;
-        AppendResult r;
-        ASSERT_TRUE(store->Append(b, &r).ok());
-      }
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double cpu = CpuSeconds() - cpu_start;
-      std::printf(
-          "durability=%s batch=%d: %.0f rows/s wall, %.0f rows/s of CPU (%d rows, %.2f s wall, "
-          "%.2f s CPU), %.1f MiB\n",
-          durability == Durability::kFull ? "full" : "normal", batch_size, kRows / secs,
-          kRows / cpu, kRows, secs, cpu,
-          static_cast<double>(MustStats(*store).file_bytes) / (1 << 20));
     }
   }
 }
