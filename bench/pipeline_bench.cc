@@ -3,7 +3,7 @@
 // against, in the same run, a bare batched SQLite insert of the same rows into the same
 // schema (the pipeline's overhead over the store), and Store::Append alone.
 //
-//   build/release/bench/pipeline_bench --benchmark_counters_tabular=true
+//   build/release/bench/pipeline_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <sqlite3.h>
 #include <unistd.h>
 

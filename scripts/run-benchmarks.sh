@@ -4,7 +4,7 @@
 set -euo pipefail
 build=${1:-build/release}
 echo "== pipeline (in-process, one core): $build/bench/pipeline_bench"
-"$build/bench/pipeline_bench" --benchmark_counters_tabular=true
+"$build/bench/pipeline_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 echo
 echo "== through mosquitto on loopback: $build/bench/mqtt_loopback_bench"
 "$build/bench/mqtt_loopback_bench" --messages 200000 --rate 10000 --seconds 10
