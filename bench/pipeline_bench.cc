@@ -1,7 +1,8 @@
 // In-process pipeline throughput on one core:
 //   JSON payload → decode → map → normalize/validate → durable SQLite store,
-// against, in the same run, a bare batched SQLite insert of the same rows into the same
-// schema (the pipeline's overhead over the store), and Store::Append alone.
+// against, in the same run, a bare batched SQLite insert of the same rows (one row per
+// observation, unique (signal, ts) index: the naive layout the store's chunks replace), and
+// Store::Append alone (the pipeline's CPU over the store).
 //
 //   build/release/bench/pipeline_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <sqlite3.h>
@@ -160,8 +161,8 @@ void BM_StoreAppend(benchmark::State& state) {
   state.counters["obs_per_s"] = benchmark::Counter(double(observations), benchmark::Counter::kIsRate);
 }
 
-// The reference: the same rows, the same schema and pragmas, one prepared INSERT per row in
-// one transaction per batch — what SQLite itself costs.
+// The reference: the same rows and pragmas, one prepared INSERT per row into a row-per-
+// observation table, one transaction per batch — what SQLite costs done the obvious way.
 void BM_BareSqliteInsert(benchmark::State& state) {
   const Durability durability = state.range(0) ? Durability::kFull : Durability::kNormal;
   const std::string path = TempDb("bare");
