@@ -10,6 +10,12 @@ for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$pkg")
 done
+# Debian's nodejs ships npm as a package of its own; a Node.js that bundles npm (and conflicts
+# with that package) is used as it is.
+if ! command -v npm >/dev/null; then
+  wanted+=(npm)
+  missing+=(npm)
+fi
 
 if ((${#missing[@]} == 0)); then
   echo "deps: all ${#wanted[@]} Debian packages present"
