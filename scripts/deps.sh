@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in scripts/debian-packages.txt that are missing.
+# Installs the Debian packages listed in scripts/debian-packages.txt that are missing, then the
+# npm test peers (scripts/npm-deps.sh).
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +20,7 @@ fi
 
 if ((${#missing[@]} == 0)); then
   echo "deps: all ${#wanted[@]} Debian packages present"
-  exit 0
+  exec "$here/npm-deps.sh"
 fi
 
 echo "deps: installing ${#missing[@]} missing Debian packages: ${missing[*]}"
@@ -37,3 +38,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "deps: done"
+exec "$here/npm-deps.sh"
