@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "connectors/modbus/modbus_connector.h"
+#include "connectors/modbus/modbus_message_handler.h"
 #include "connectors/mqtt/mqtt_connector.h"
 #include "connectors/mqtt/mqtt_message_handler.h"
 #include "core/time_util.h"
@@ -49,6 +51,12 @@ Status EdgeAgent::Start() {
         pipeline_->AddHandler(std::make_unique<MqttMessageHandler>(mqtt, sources_));
     connectors_.push_back(
         std::make_unique<MqttConnector>(mqtt, index, pipeline_->input(), clock_, metrics_));
+  }
+  for (const auto& modbus : config_.modbus) {
+    const uint32_t index =
+        pipeline_->AddHandler(std::make_unique<ModbusMessageHandler>(modbus, sources_));
+    connectors_.push_back(
+        std::make_unique<ModbusConnector>(modbus, index, pipeline_->input(), clock_, metrics_));
   }
   if (commit_observer_) pipeline_->SetCommitObserver(commit_observer_);
   pipeline_->Start();

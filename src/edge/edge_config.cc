@@ -1,5 +1,6 @@
 #include "edge/edge_config.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -42,19 +43,23 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     c.model = AssetModel::Read(assets);
   }
 
+  std::vector<std::string> names;
   for (auto& connector : root.Get("connectors").Elements()) {
-    const std::string type = connector.Choice("type", {"mqtt"}, "");
-    if (type.empty()) connector.Fail("missing required key 'type' (one of: mqtt)");
+    const std::string type = connector.Choice("type", {"mqtt", "modbus"}, "");
+    if (type.empty()) connector.Fail("missing required key 'type' (one of: mqtt, modbus)");
     const std::string name = connector.String("name");
-    for (const auto& existing : c.mqtt) {
-      if (existing.name == name) {
-        connector.Get("name").Fail(fmt::format("connector name '{}' is used twice", name));
-      }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      connector.Get("name").Fail(fmt::format("connector name '{}' is used twice", name));
     }
-    c.mqtt.push_back(MqttConnectorConfig::Read(
-        connector, fmt::format("strata-{}-{}", c.edge_id, name)));
+    names.push_back(name);
+    if (type == "modbus") {
+      c.modbus.push_back(ModbusConnectorConfig::Read(connector, c.model.get()));
+    } else {
+      c.mqtt.push_back(MqttConnectorConfig::Read(
+          connector, fmt::format("strata-{}-{}", c.edge_id, name)));
+    }
   }
-  if (c.mqtt.empty()) root.Get("connectors").Fail("at least one connector is needed");
+  if (names.empty()) root.Get("connectors").Fail("at least one connector is needed");
 
   if (auto validation = root.Find("validation")) {
     c.pipeline.validation.max_future_ns =

@@ -6,7 +6,9 @@
 //     durability: full                 # full: fsync each commit; normal: survives kill -9 only
 //     retention: {max_age: 30d, max_size: 2GiB}
 //   assets: assets.yaml                # the asset model: a file, or inline
-//   connectors: [ {name: plant, type: mqtt, ...} ]   # see connectors/mqtt/mqtt_config.h
+//   connectors:                        # see connectors/mqtt/mqtt_config.h and
+//     - {name: plant, type: mqtt, ...}  # connectors/modbus/modbus_config.h
+//     - {name: plc-1, type: modbus, ...}
 //   validation: {max_future: 5m}
 //   staleness: {factor: 3}
 //   pipeline: {raw_queue: 32MiB, store_queue_rows: 65536, max_batch_rows: 8192}
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/modbus/modbus_config.h"
 #include "connectors/mqtt/mqtt_config.h"
 #include "core/asset_model.h"
 #include "core/status.h"
@@ -33,6 +36,7 @@ struct EdgeConfig {
   Durability durability = Durability::kFull;
   std::shared_ptr<const AssetModel> model;
   std::vector<MqttConnectorConfig> mqtt;
+  std::vector<ModbusConnectorConfig> modbus;
   IngestPipelineOptions pipeline;
   std::string metrics_listen = "127.0.0.1:9464";  // "" = off
 

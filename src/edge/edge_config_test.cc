@@ -89,5 +89,54 @@ TEST(EdgeConfigTest, DuplicateConnectorNamesAreRejected) {
       << c.status().message();
 }
 
+TEST(EdgeConfigTest, ModbusConnectorsAreReadAndCheckedAgainstTheAssetModel) {
+  auto c = EdgeConfig::Parse(Minimal(R"(
+  - name: plc
+    type: modbus
+    endpoint: tcp://127.0.0.1:5020
+    devices:
+      - unit_id: 1
+        poll_groups: [{interval: 1s, registers: [{table: input, address: 3, type: int16,
+                                                   scale: 0.1, asset: a/b, signal: temp}]}]
+)"),
+                             "edge.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->mqtt.size(), 1u);
+  ASSERT_EQ(c->modbus.size(), 1u);
+  EXPECT_EQ(c->modbus[0].name, "plc");
+  EXPECT_EQ(c->modbus[0].requests.size(), 1u);
+
+  // A name shared with an MQTT connector, and a signal the asset model does not have.
+  c = EdgeConfig::Parse(Minimal(R"(
+  - name: c1
+    type: modbus
+    endpoint: tcp://127.0.0.1:5020
+    devices: []
+)"),
+                        "edge.yaml", "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("connector name 'c1' is used twice"), std::string::npos)
+      << c.status().message();
+  c = EdgeConfig::Parse(Minimal(R"(
+  - name: plc
+    type: modbus
+    endpoint: tcp://127.0.0.1:5020
+    devices:
+      - unit_id: 1
+        poll_groups: [{interval: 1s, registers: [{table: coil, address: 0, asset: a/b, signal: tmp}]}]
+)"),
+                        "edge.yaml", "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("edge.yaml:17:"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("connectors[1].devices[0].poll_groups[0].registers[0]."
+                                      "signal: asset 'a/b' (type 't') has no signal 'tmp'; did "
+                                      "you mean 'temp'?"),
+            std::string::npos)
+      << c.status().message();
+  c = EdgeConfig::Parse(Minimal("  - {name: x, type: modbas}\n"), "edge.yaml", "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("modbus"), std::string::npos) << c.status().message();
+}
+
 }  // namespace
 }  // namespace strata

@@ -20,6 +20,9 @@ void SetTimeout(modbus_t* ctx, int64_t ns, int (*setter)(modbus_t*, uint32_t, ui
 
 std::string ErrnoText(int err) {
   if (err == ETIMEDOUT) return "no answer within the response timeout";
+  if (err >= EMBBADCRC && err <= EMBBADSLAVE) {
+    return fmt::format("not a valid response ({})", modbus_strerror(err));
+  }
   return modbus_strerror(err);
 }
 
@@ -323,6 +326,8 @@ void ModbusConnector::NoteOutcome(uint32_t r, ModbusOutcome outcome, const std::
     if (previous > 0) spdlog::info("{} {} reads again", Tag(), q.description);
     return;
   }
+  // These drop the connection, and Disconnect says so.
+  if (outcome == ModbusOutcome::kBadResponse || outcome == ModbusOutcome::kConnection) return;
   spdlog::warn("{} {} failed: {}; its {} signals are bad", Tag(), q.description, error,
                q.registers.size());
 }
