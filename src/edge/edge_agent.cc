@@ -1,9 +1,9 @@
 #include "edge/edge_agent.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 #include "connectors/modbus/modbus_connector.h"
 #include "connectors/modbus/modbus_message_handler.h"
@@ -27,8 +27,8 @@ Status EdgeAgent::Start() {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-      return UnavailableError(fmt::format("cannot create the store directory '{}': {}",
-                                          dir.string(), ec.message()));
+      return UnavailableError(
+          fmt::format("cannot create the store directory '{}': {}", dir.string(), ec.message()));
     }
   }
   SqliteStoreOptions store_options;
@@ -40,17 +40,24 @@ Status EdgeAgent::Start() {
 
   pipeline_ = std::make_unique<IngestPipeline>(config_.pipeline, config_.model, std::move(store),
                                                clock_, metrics_);
-  metrics_.GetGauge("strata_edge_info", "Edge identity",
-                    {{"edge", config_.edge_id}, {"tenant", config_.tenant}})
+  metrics_
+      .GetGauge("strata_edge_info", "Edge identity",
+                {{"edge", config_.edge_id}, {"tenant", config_.tenant}})
       .Set(1);
   metrics_.AddCallbackGauge("strata_edge_signals_declared", "Signals in the asset model", {},
                             [n = config_.model->signal_count()] { return double(n); });
 
   for (const auto& mqtt : config_.mqtt) {
-    const uint32_t index =
-        pipeline_->AddHandler(std::make_unique<MqttMessageHandler>(mqtt, sources_));
-    connectors_.push_back(
-        std::make_unique<MqttConnector>(mqtt, index, pipeline_->input(), clock_, metrics_));
+    auto handler = std::make_unique<MqttMessageHandler>(mqtt, sources_, &metrics_);
+    MqttMessageHandler* h = handler.get();
+    const uint32_t index = pipeline_->AddHandler(std::move(handler));
+    auto connector =
+        std::make_unique<MqttConnector>(mqtt, index, pipeline_->input(), clock_, metrics_);
+    // Sparkplug rebirth requests go out through the connector that received the data.
+    h->SetPublisher([c = connector.get()](std::string topic, std::string payload) {
+      c->Publish(std::move(topic), std::move(payload));
+    });
+    connectors_.push_back(std::move(connector));
   }
   for (const auto& modbus : config_.modbus) {
     const uint32_t index =
@@ -85,12 +92,11 @@ Status EdgeAgent::Start() {
   last_summary_ns_ = clock_.NowNs();
   spdlog::info("edge '{}' started: {} assets, {} signals, store {}{}", config_.edge_id,
                config_.model->assets().size(), config_.model->signal_count(), config_.store_path,
-               metrics_server_
-                   ? fmt::format(", metrics on http://{}/metrics",
-                                 config_.metrics_listen.substr(
-                                     0, config_.metrics_listen.rfind(':')) +
-                                     ":" + std::to_string(metrics_server_->port()))
-                   : "");
+               metrics_server_ ? fmt::format(", metrics on http://{}/metrics",
+                                             config_.metrics_listen.substr(
+                                                 0, config_.metrics_listen.rfind(':')) +
+                                                 ":" + std::to_string(metrics_server_->port()))
+                               : "");
   return Status::Ok();
 }
 

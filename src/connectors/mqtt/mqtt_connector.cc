@@ -1,10 +1,10 @@
 #include "connectors/mqtt/mqtt_connector.h"
 
-#include <algorithm>
-#include <chrono>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 
 #include "core/time_util.h"
 
@@ -17,9 +17,10 @@ MqttConnector::MqttConnector(MqttConnectorConfig config, uint32_t index,
       index_(index),
       sink_(sink),
       clock_(clock),
-      up_(metrics.GetGauge("strata_edge_connector_up",
-                           "1 while the connector is connected and its subscriptions are acknowledged",
-                           {{"connector", config_.name}})),
+      up_(metrics.GetGauge(
+          "strata_edge_connector_up",
+          "1 while the connector is connected and its subscriptions are acknowledged",
+          {{"connector", config_.name}})),
       connects_(metrics.GetCounter("strata_edge_connector_connects_total",
                                    "Successful connections to the peer",
                                    {{"connector", config_.name}})),
@@ -34,7 +35,15 @@ MqttConnector::MqttConnector(MqttConnectorConfig config, uint32_t index,
                                 {{"connector", config_.name}})),
       oversize_(metrics.GetCounter("strata_edge_messages_oversize_total",
                                    "Messages over max_payload (dead-lettered)",
-                                   {{"connector", config_.name}})) {}
+                                   {{"connector", config_.name}})),
+      published_(metrics.GetCounter("strata_edge_messages_published_total",
+                                    "Messages the connector sent to the broker (e.g. Sparkplug "
+                                    "rebirth requests)",
+                                    {{"connector", config_.name}})),
+      publish_dropped_(metrics.GetCounter(
+          "strata_edge_messages_publish_dropped_total",
+          "Messages the connector could not send (disconnected or too many waiting)",
+          {{"connector", config_.name}})) {}
 
 MqttConnector::~MqttConnector() { Stop(); }
 
@@ -82,6 +91,34 @@ void MqttConnector::Resume() {
   cv_.notify_all();
 }
 
+void MqttConnector::Publish(std::string topic, std::string payload) {
+  std::lock_guard lock(mu_);
+  if (outgoing_.size() >= kMaxOutgoing || !subscribed_.load()) {
+    publish_dropped_.Add();
+    return;
+  }
+  outgoing_.emplace_back(std::move(topic), std::move(payload));
+}
+
+void MqttConnector::SendOutgoing(mosquitto* m) {
+  std::vector<std::pair<std::string, std::string>> batch;
+  {
+    std::lock_guard lock(mu_);
+    if (outgoing_.empty()) return;
+    batch.swap(outgoing_);
+  }
+  for (const auto& [topic, payload] : batch) {
+    const int rc = mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                                     payload.data(), 0, false);
+    if (rc == MOSQ_ERR_SUCCESS) {
+      published_.Add();
+    } else {
+      publish_dropped_.Add();
+      spdlog::warn("{} cannot publish to '{}': {}", Tag(), topic, MosquittoError(rc));
+    }
+  }
+}
+
 bool MqttConnector::WaitOrStop(int64_t ns) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, std::chrono::nanoseconds(ns), [&] { return stop_; });
@@ -101,10 +138,10 @@ void MqttConnector::Run() {
     int rc = mosquitto_connect(m, config_.host.c_str(), config_.port, keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
       connect_failures_.Add();
-      spdlog::warn("{} cannot connect to {} (attempt {}): {}; is the broker running? retrying in "
-                   "{}",
-                   Tag(), config_.Endpoint(), attempt, MosquittoError(rc),
-                   FormatDuration(backoff_ns_));
+      spdlog::warn(
+          "{} cannot connect to {} (attempt {}): {}; is the broker running? retrying in "
+          "{}",
+          Tag(), config_.Endpoint(), attempt, MosquittoError(rc), FormatDuration(backoff_ns_));
       if (!WaitOrStop(backoff_ns_)) break;
       backoff_ns_ = std::min(backoff_ns_ * 2, config_.reconnect_max_ns);
       continue;
@@ -117,6 +154,7 @@ void MqttConnector::Run() {
       }
       rc = mosquitto_loop(m, 100, 1);
       if (rc != MOSQ_ERR_SUCCESS) break;
+      SendOutgoing(m);
     }
     bool stopping;
     {
@@ -133,8 +171,8 @@ void MqttConnector::Run() {
     connected_ = false;
     if (subscribed_.exchange(false)) up_.Set(0);
     connect_failures_.Add();
-    spdlog::warn("{} lost the connection to {}: {}; reconnecting in {}", Tag(),
-                 config_.Endpoint(), MosquittoError(rc), FormatDuration(backoff_ns_));
+    spdlog::warn("{} lost the connection to {}: {}; reconnecting in {}", Tag(), config_.Endpoint(),
+                 MosquittoError(rc), FormatDuration(backoff_ns_));
     if (!WaitOrStop(backoff_ns_)) break;
     backoff_ns_ = std::min(backoff_ns_ * 2, config_.reconnect_max_ns);
     attempt = 0;
@@ -146,9 +184,10 @@ void MqttConnector::Run() {
 void MqttConnector::OnConnect(mosquitto* m, void* self_ptr, int rc) {
   auto* self = static_cast<MqttConnector*>(self_ptr);
   if (rc != 0) {
-    spdlog::error("{} broker {} refused the connection: {}; check username, password and "
-                  "client_id",
-                  self->Tag(), self->config_.Endpoint(), mosquitto_connack_string(rc));
+    spdlog::error(
+        "{} broker {} refused the connection: {}; check username, password and "
+        "client_id",
+        self->Tag(), self->config_.Endpoint(), mosquitto_connack_string(rc));
     self->connect_failures_.Add();
     mosquitto_disconnect(m);
     return;
@@ -218,9 +257,10 @@ void MqttConnector::OnMessage(mosquitto* m, void* self_ptr, const mosquitto_mess
   if (!self->sink_->Push(std::move(raw))) {
     // Only reachable if the pipeline is closed before its connectors are stopped (a bug):
     // disconnect before the PUBACK goes out, so the broker keeps the message.
-    spdlog::error("{} pipeline closed before the connector stopped; disconnecting so the broker "
-                  "keeps the message on '{}'",
-                  self->Tag(), msg->topic);
+    spdlog::error(
+        "{} pipeline closed before the connector stopped; disconnecting so the broker "
+        "keeps the message on '{}'",
+        self->Tag(), msg->topic);
     mosquitto_disconnect(m);
   }
 }

@@ -17,6 +17,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "connectors/connector.h"
 #include "connectors/mqtt/mqtt_client.h"
@@ -46,6 +48,13 @@ class MqttConnector final : public Connector {
 
   const MqttConnectorConfig& config() const { return config_; }
 
+  // Queues a message for the broker (QoS 0, not retained); the network thread sends it within
+  // ~100 ms while connected. Never blocks: past kMaxOutgoing waiting messages, or while
+  // disconnected, the message is dropped and counted. Thread-safe. (Used for Sparkplug rebirth
+  // requests.)
+  static constexpr size_t kMaxOutgoing = 1000;
+  void Publish(std::string topic, std::string payload);
+
  private:
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
@@ -53,6 +62,7 @@ class MqttConnector final : public Connector {
   static void OnSubscribe(mosquitto* m, void* self, int mid, int qos_count, const int* granted);
 
   void Run();
+  void SendOutgoing(mosquitto* m);
   // Waits up to `ns` or until Stop; returns false when stopping.
   bool WaitOrStop(int64_t ns);
   std::string Tag() const { return "[mqtt:" + config_.name + "]"; }
@@ -68,7 +78,8 @@ class MqttConnector final : public Connector {
   std::condition_variable cv_;
   bool stop_ = false;
   bool paused_ = false;
-  std::atomic<bool> connected_{false};   // CONNACK received
+  std::vector<std::pair<std::string, std::string>> outgoing_;  // topic, payload
+  std::atomic<bool> connected_{false};                         // CONNACK received
   std::atomic<bool> subscribed_{false};  // ... and every SUBACK of this connection
   int pending_subacks_ = 0;              // network thread only
   int64_t backoff_ns_ = 0;
@@ -79,6 +90,8 @@ class MqttConnector final : public Connector {
   Counter& messages_;
   Counter& bytes_;
   Counter& oversize_;
+  Counter& published_;
+  Counter& publish_dropped_;
 };
 
 }  // namespace strata

@@ -1,28 +1,38 @@
 #include "connectors/mqtt/mqtt_message_handler.h"
 
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 
 namespace strata {
 
 MqttMessageHandler::MqttMessageHandler(const MqttConnectorConfig& config,
-                                       std::shared_ptr<SourceCatalog> sources)
+                                       std::shared_ptr<SourceCatalog> sources,
+                                       MetricsRegistry* metrics)
     : mapping_(config.mapping),
       endpoint_(config.Endpoint()),
       max_payload_(config.max_payload),
       sources_(std::move(sources)) {
   std::map<std::string, PayloadDecoder*> by_name;
   for (const auto& [name, spec] : config.decoders) {
-    decoders_.push_back(MakePayloadDecoder(spec));
+    decoders_.push_back(MakePayloadDecoder(spec));  // null for Sparkplug
     by_name[name] = decoders_.back().get();
+    if (spec.type == DecoderSpec::Type::kSparkplug && !sparkplug_) {
+      if (metrics == nullptr) {
+        own_metrics_ = std::make_unique<MetricsRegistry>();
+        metrics = own_metrics_.get();
+      }
+      sparkplug_ = std::make_unique<SparkplugSession>(*metrics, config.name);
+    }
   }
   for (const auto& rule : mapping_.rules) {
     // MqttConnectorConfig::Read has checked that every rule's decoder exists.
-    rule_decoder_.push_back(by_name.at(rule.decoder.empty() ? config.default_decoder
-                                                            : rule.decoder));
+    rule_decoder_.push_back(
+        by_name.at(rule.decoder.empty() ? config.default_decoder : rule.decoder));
   }
 }
+
+MqttMessageHandler::~MqttMessageHandler() = default;
 
 SourceId MqttMessageHandler::SourceFor(const std::string& topic) {
   auto it = source_ids_.find(topic);
@@ -60,34 +70,72 @@ void MqttMessageHandler::Handle(const RawMessage& message, Normalizer& normalize
                       ctx, out);
     return;
   }
+  PayloadDecoder* decoder = rule_decoder_[static_cast<size_t>(rule - mapping_.rules.data())];
+  if (decoder == nullptr) {
+    HandleSparkplug(message, normalizer, ctx, out);
+    return;
+  }
+  decoder->Decode(message.payload, &decoded_);
+  if (decoded_.failed) {
+    normalizer.Reject(decoded_.reason, fmt::format("topic '{}': {}", message.topic, decoded_.error),
+                      ctx, out);
+    return;
+  }
+  MapItems(message.topic, rule, decoded_, normalizer, ctx, out);
+}
+
+void MqttMessageHandler::MapItems(const std::string& topic, const MappingRule* rule,
+                                  const DecodeResult& decoded, Normalizer& normalizer,
+                                  const MessageContext& ctx, WriteBatch* out) {
   // The source is interned only once the message yields an observation (below), so that
   // topics which map to nothing valid cannot grow the catalog, which never forgets.
   const size_t first_observation = out->observations.size();
-  PayloadDecoder* decoder = rule_decoder_[static_cast<size_t>(rule - mapping_.rules.data())];
-  decoder->Decode(message.payload, &decoded_);
-  if (decoded_.failed) {
-    normalizer.Reject(decoded_.reason,
-                      fmt::format("topic '{}': {}", message.topic, decoded_.error), ctx, out);
-    return;
-  }
-  for (size_t i = 0; i < decoded_.items.size(); ++i) {
-    const DecodedItem& item = decoded_.items[i];
+  for (size_t i = 0; i < decoded.items.size(); ++i) {
+    const DecodedItem& item = decoded.items[i];
     if (!item.ok) {
       normalizer.Reject(item.reason,
-                        decoded_.items.size() == 1
-                            ? fmt::format("topic '{}': {}", message.topic, item.error)
-                            : fmt::format("topic '{}', reading {}: {}", message.topic, i,
-                                          item.error),
+                        decoded.items.size() == 1
+                            ? fmt::format("topic '{}': {}", topic, item.error)
+                            : fmt::format("topic '{}', reading {}: {}", topic, i, item.error),
                         ctx, out);
       continue;
     }
     normalizer.Accept(*rule, captures_, item.reading, ctx, out);
   }
   if (out->observations.size() > first_observation) {
-    const SourceId source = SourceFor(message.topic);
+    const SourceId source = SourceFor(topic);
     for (size_t i = first_observation; i < out->observations.size(); ++i) {
       out->observations[i].source = source;
     }
+  }
+}
+
+void MqttMessageHandler::HandleSparkplug(const RawMessage& message, Normalizer& normalizer,
+                                         const MessageContext& ctx, WriteBatch* out) {
+  sparkplug_->Handle(message.topic, message.payload, message.receive_ts_ns, &sparkplug_out_);
+  if (!sparkplug_out_.rebirth_topic.empty() && publisher_) {
+    publisher_(sparkplug_out_.rebirth_topic,
+               EncodeRebirthRequest(message.receive_ts_ns / 1'000'000));
+  }
+  if (sparkplug_out_.failed) {
+    normalizer.Reject(sparkplug_out_.reason,
+                      fmt::format("topic '{}': {}", message.topic, sparkplug_out_.error), ctx, out);
+    return;
+  }
+  for (size_t g = 0; g < sparkplug_out_.group_count; ++g) {
+    const SparkplugGroup& group = sparkplug_out_.groups[g];
+    if (group.result.items.empty()) continue;
+    captures_.Clear();
+    const MappingRule* rule = mapping_.Match(group.topic, &captures_);
+    if (rule == nullptr) {
+      normalizer.Reject(RejectReason::kUnknownTopic,
+                        fmt::format("no mapping rule matches Sparkplug topic '{}' (from a "
+                                    "message on '{}'; mapping version {}); add a rule",
+                                    group.topic, message.topic, mapping_.version),
+                        ctx, out);
+      continue;
+    }
+    MapItems(group.topic, rule, group.result, normalizer, ctx, out);
   }
 }
 

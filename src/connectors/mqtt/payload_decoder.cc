@@ -1,5 +1,8 @@
 #include "connectors/mqtt/payload_decoder.h"
 
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -7,9 +10,6 @@
 #include <limits>
 #include <optional>
 #include <string_view>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 #include "core/time_util.h"
 
@@ -23,9 +23,10 @@ std::optional<std::string> ReadPointer(ConfigNode& node, const std::string& key)
   if (!child) return std::nullopt;
   std::string ptr = child->AsString();
   if (!ptr.empty() && ptr.front() != '/') {
-    child->Fail(fmt::format("'{}' is not a JSON pointer: write it like /{} (RFC 6901), or \"\" "
-                            "for the whole document",
-                            ptr, ptr));
+    child->Fail(
+        fmt::format("'{}' is not a JSON pointer: write it like /{} (RFC 6901), or \"\" "
+                    "for the whole document",
+                    ptr, ptr));
   }
   for (size_t i = ptr.find('~'); i != std::string::npos; i = ptr.find('~', i + 1)) {
     if (i + 1 == ptr.size() || (ptr[i + 1] != '0' && ptr[i + 1] != '1')) {
@@ -58,14 +59,20 @@ bool ParseNonFiniteWord(std::string_view s, double* out) {
 const char* TypeName(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
   switch (t) {
-    case T::ARRAY: return "an array";
-    case T::OBJECT: return "an object";
+    case T::ARRAY:
+      return "an array";
+    case T::OBJECT:
+      return "an object";
     case T::INT64:
     case T::UINT64:
-    case T::DOUBLE: return "a number";
-    case T::STRING: return "a string";
-    case T::BOOL: return "a boolean";
-    case T::NULL_VALUE: return "null";
+    case T::DOUBLE:
+      return "a number";
+    case T::STRING:
+      return "a string";
+    case T::BOOL:
+      return "a boolean";
+    case T::NULL_VALUE:
+      return "null";
   }
   return "unknown";
 }
@@ -88,10 +95,14 @@ std::optional<RejectReason> YearOutOfRange(std::string_view text) {
 
 int64_t TimestampScale(TimestampUnit unit) {
   switch (unit) {
-    case TimestampUnit::kSeconds: return kNsPerSec;
-    case TimestampUnit::kMillis: return kNsPerMs;
-    case TimestampUnit::kMicros: return kNsPerUs;
-    case TimestampUnit::kNanos: return 1;
+    case TimestampUnit::kSeconds:
+      return kNsPerSec;
+    case TimestampUnit::kMillis:
+      return kNsPerMs;
+    case TimestampUnit::kMicros:
+      return kNsPerUs;
+    case TimestampUnit::kNanos:
+      return 1;
   }
   return 1;
 }
@@ -195,9 +206,8 @@ class JsonDecoder final : public PayloadDecoder {
         double v = 0;
         if (s.get_double().get(v)) {
           return ItemError(out, RejectReason::kWrongType,
-                           fmt::format("'{}' element {} is {}, expected a number",
-                                       *spec_.samples, block->samples.size(),
-                                       TypeName(s.type())));
+                           fmt::format("'{}' element {} is {}, expected a number", *spec_.samples,
+                                       block->samples.size(), TypeName(s.type())));
         }
         if (std::fabs(v) > std::numeric_limits<float>::max()) {
           // Samples are stored as float; casting a larger value is undefined behaviour.
@@ -317,9 +327,9 @@ class JsonDecoder final : public PayloadDecoder {
           }
           auto ts = ParseTimestamp(s);
           if (!ts.ok()) {
-            return ItemError(out, RejectReason::kWrongType,
-                             fmt::format("'{}' (the timestamp): {}", *spec_.timestamp,
-                                         ts.status().message()));
+            return ItemError(
+                out, RejectReason::kWrongType,
+                fmt::format("'{}' (the timestamp): {}", *spec_.timestamp, ts.status().message()));
           }
           r.ts_ns = *ts;
           break;
@@ -350,9 +360,9 @@ class JsonDecoder final : public PayloadDecoder {
         case T::UINT64: {
           uint64_t code = 0;
           if (e.get_uint64().get(code) || code > 0xFFFFFFFFull) {
-            return ItemError(out, RejectReason::kWrongType,
-                             fmt::format("'{}' (the quality) is not a 32-bit status code",
-                                         *spec_.quality));
+            return ItemError(
+                out, RejectReason::kWrongType,
+                fmt::format("'{}' (the quality) is not a 32-bit status code", *spec_.quality));
           }
           r.quality = QualityFromOpcUaStatus(static_cast<uint32_t>(code));
           break;
@@ -473,9 +483,13 @@ class NumberDecoder final : public PayloadDecoder {
 DecoderSpec DecoderSpec::Read(const std::string& name, ConfigNode& node) {
   DecoderSpec spec;
   spec.name = name;
-  const std::string type = node.Choice("type", {"json", "number"}, "json");
+  const std::string type = node.Choice("type", {"json", "number", "sparkplug"}, "json");
   if (type == "number") {
     spec.type = Type::kNumber;
+    return spec;
+  }
+  if (type == "sparkplug") {
+    spec.type = Type::kSparkplug;
     return spec;
   }
   spec.type = Type::kJson;
@@ -514,6 +528,7 @@ DecoderSpec DecoderSpec::Read(const std::string& name, ConfigNode& node) {
 }
 
 std::unique_ptr<PayloadDecoder> MakePayloadDecoder(const DecoderSpec& spec) {
+  if (spec.type == DecoderSpec::Type::kSparkplug) return nullptr;
   if (spec.type == DecoderSpec::Type::kNumber) return std::make_unique<NumberDecoder>();
   return std::make_unique<JsonDecoder>(spec);
 }

@@ -21,6 +21,8 @@
 //       timestamp: /ts
 //     plain:                      # "21.5", " -3e2\n", "+7", "NaN", "inf"
 //       type: number
+//     spb:                        # Sparkplug B payloads on spBv1.0/... topics
+//       type: sparkplug           # (see connectors/sparkplug/sparkplug_session.h)
 //
 // A configured pointer must be present in every message (else the reading is dead-lettered as
 // missing_field), except quality and unit, which are optional; without a `timestamp` pointer
@@ -44,7 +46,9 @@ namespace strata {
 enum class TimestampUnit { kSeconds, kMillis, kMicros, kNanos };
 
 struct DecoderSpec {
-  enum class Type { kJson, kNumber };
+  // kSparkplug: Sparkplug B (protobuf, stateful); decoded by SparkplugSession, not by a
+  // PayloadDecoder (see mqtt_message_handler.h).
+  enum class Type { kJson, kNumber, kSparkplug };
   Type type = Type::kJson;
   std::string name;
   // JSON pointers; empty optional = not configured.
@@ -59,31 +63,9 @@ struct DecoderSpec {
   double sample_rate_hz = 0;  // fixed rate when `sample_rate` is not configured
   TimestampUnit timestamp_unit = TimestampUnit::kMillis;
 
-  bool gives_item_names() const { return item_name.has_value(); }
+  bool gives_item_names() const { return item_name.has_value() || type == Type::kSparkplug; }
   // Reads one decoder from config. Throws ConfigError.
   static DecoderSpec Read(const std::string& name, ConfigNode& node);
-};
-
-// One decoded item: a Reading, or why it could not be decoded.
-struct DecodedItem {
-  Reading reading;
-  bool ok = true;
-  RejectReason reason = RejectReason::kMalformedPayload;
-  std::string error;
-};
-
-struct DecodeResult {
-  // The whole message failed (e.g. not JSON): no items.
-  bool failed = false;
-  RejectReason reason = RejectReason::kMalformedPayload;
-  std::string error;
-  std::vector<DecodedItem> items;
-
-  void Clear() {
-    failed = false;
-    error.clear();
-    items.clear();
-  }
 };
 
 class PayloadDecoder {
