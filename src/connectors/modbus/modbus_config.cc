@@ -261,7 +261,11 @@ ModbusConnectorConfig ModbusConnectorConfig::Read(ConfigNode& node, const AssetM
   ConfigNode devices = node.Get("devices");
   for (auto& device : devices.Elements()) {
     const int64_t unit_id = device.Int("unit_id");
-    if (unit_id < 0 || unit_id > 255) device.Get("unit_id").Fail("unit_id must be 0..255");
+    // libmodbus accepts 0..247 (0 is broadcast on serial lines; many TCP devices answer to
+    // it) and 255, the "no serial device behind me" id of Modbus TCP.
+    if (unit_id < 0 || (unit_id > 247 && unit_id != 255)) {
+      device.Get("unit_id").Fail("unit_id must be 0..247 or 255");
+    }
     if (!unit_ids.insert(unit_id).second) {
       device.Get("unit_id").Fail(
           fmt::format("unit_id {} appears twice on this connection; put all its poll groups "

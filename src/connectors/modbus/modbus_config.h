@@ -12,7 +12,7 @@
 //     max_bits_per_request: 2000
 //     reconnect: {min: 500ms, max: 30s}
 //     devices:
-//       - unit_id: 1
+//       - unit_id: 1                         # 0..247, or 255
 //         asset: acme/plant-1/line-1/pump-01   # default for the registers below
 //         order: ABCD                          # default word/byte order (see modbus_value.h)
 //         poll_groups:

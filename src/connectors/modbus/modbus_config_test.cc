@@ -248,10 +248,10 @@ devices:
   EXPECT_THAT(Error(R"(name: plc
 endpoint: tcp://x:502
 devices:
-  - unit_id: 256
+  - unit_id: 248
     poll_groups: [{interval: 1s, registers: [{table: coil, address: 0, asset: acme/p/pump-1, signal: state}]}]
 )"),
-              HasSubstr("unit_id must be 0..255"));
+              HasSubstr("unit_id must be 0..247 or 255"));
   EXPECT_THAT(Error(R"(name: plc
 endpoint: tcp://x:502
 devices:

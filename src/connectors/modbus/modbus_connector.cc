@@ -59,6 +59,10 @@ ModbusConnector::ModbusConnector(ModbusConnectorConfig config, uint32_t index,
       polls_(metrics.GetCounter("strata_edge_modbus_polls_total",
                                 "Poll cycles of Modbus poll groups",
                                 {{"connector", config_.name}})),
+      poll_seconds_total_(metrics.GetGauge(
+          "strata_edge_modbus_poll_seconds_total",
+          "Time spent in poll cycles; over strata_edge_modbus_polls_total, the mean poll duration",
+          {{"connector", config_.name}})),
       overruns_(metrics.GetCounter(
           "strata_edge_modbus_poll_overruns_total",
           "Poll cycles skipped because a group fell a whole interval behind (slow device, "
@@ -154,8 +158,10 @@ void ModbusConnector::Run() {
     const auto start = std::chrono::steady_clock::now();
     const bool still_connected = PollGroup(g);
     const auto end = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(end - start).count();
     polls_.Add();
-    poll_seconds_[g]->Set(std::chrono::duration<double>(end - start).count());
+    poll_seconds_total_.Add(seconds);
+    poll_seconds_[g]->Set(seconds);
     const auto interval = std::chrono::nanoseconds(config_.groups[g].interval_ns);
     next_due_[g] += interval;
     if (next_due_[g] <= end) {
@@ -222,7 +228,10 @@ void ModbusConnector::Disconnect(const std::string& why) {
 ModbusOutcome ModbusConnector::Execute(const ModbusRequest& q, uint8_t* exception_code,
                                        std::string* data, std::string* error) {
   modbus_t* ctx = ctx_.get();
-  modbus_set_slave(ctx, q.unit_id);
+  if (modbus_set_slave(ctx, q.unit_id) == -1) {  // Read allows only ids libmodbus takes
+    *error = fmt::format("unit id {}: {}", q.unit_id, modbus_strerror(errno));
+    return ModbusOutcome::kBadResponse;
+  }
   requests_.Add();
   int rc = -1;
   if (IsBitTable(q.table)) {

@@ -113,6 +113,7 @@ class ModbusConnector final : public Connector {
   Counter& requests_;
   std::vector<Counter*> failures_;  // by ModbusOutcome (kOk unused)
   Counter& polls_;
+  Gauge& poll_seconds_total_;  // sum of poll durations: with polls_, the mean
   Counter& overruns_;
   std::vector<Gauge*> poll_seconds_;  // per group: duration of the last poll
 };
