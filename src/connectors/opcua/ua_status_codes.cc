@@ -16,9 +16,9 @@ struct NamedCode {
 };
 
 // Sorted by code at first use; a handful of lookups per error, so a sorted array will do.
-const std::array<NamedCode, 89>& SortedCodes() {
+const std::array<NamedCode, 90>& SortedCodes() {
   static const auto kCodes = [] {
-    std::array<NamedCode, 89> codes{{
+    std::array<NamedCode, 90> codes{{
         {0x00000000, "Good"},
         {0x40000000, "Uncertain"},
         {0x80000000, "Bad"},
@@ -67,6 +67,7 @@ const std::array<NamedCode, 89>& SortedCodes() {
         {0x804A0000, "BadContinuationPointInvalid"},
         {0x804B0000, "BadNoContinuationPoints"},
         {0x80600000, "BadBrowseNameInvalid"},
+        {0x806F0000, "BadNoMatch"},
         {0x80540000, "BadSecurityModeRejected"},
         {0x80550000, "BadSecurityPolicyRejected"},
         {0x80560000, "BadTooManySessions"},

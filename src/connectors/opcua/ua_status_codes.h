@@ -60,6 +60,7 @@ inline constexpr uint32_t kBadMonitoredItemFilterInvalid = 0x80430000;
 inline constexpr uint32_t kBadContinuationPointInvalid = 0x804A0000;
 inline constexpr uint32_t kBadNoContinuationPoints = 0x804B0000;
 inline constexpr uint32_t kBadBrowseNameInvalid = 0x80600000;
+inline constexpr uint32_t kBadNoMatch = 0x806F0000;
 inline constexpr uint32_t kBadSecurityModeRejected = 0x80540000;
 inline constexpr uint32_t kBadSecurityPolicyRejected = 0x80550000;
 inline constexpr uint32_t kBadTooManySessions = 0x80560000;
