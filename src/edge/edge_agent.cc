@@ -9,6 +9,8 @@
 #include "connectors/modbus/modbus_message_handler.h"
 #include "connectors/mqtt/mqtt_connector.h"
 #include "connectors/mqtt/mqtt_message_handler.h"
+#include "connectors/opcua/opcua_connector.h"
+#include "connectors/opcua/opcua_message_handler.h"
 #include "core/time_util.h"
 
 namespace strata {
@@ -64,6 +66,12 @@ Status EdgeAgent::Start() {
         pipeline_->AddHandler(std::make_unique<ModbusMessageHandler>(modbus, sources_));
     connectors_.push_back(
         std::make_unique<ModbusConnector>(modbus, index, pipeline_->input(), clock_, metrics_));
+  }
+  for (const auto& opcua : config_.opcua) {
+    const uint32_t index =
+        pipeline_->AddHandler(std::make_unique<OpcuaMessageHandler>(opcua, sources_));
+    connectors_.push_back(
+        std::make_unique<OpcuaConnector>(opcua, index, pipeline_->input(), clock_, metrics_));
   }
   if (commit_observer_) pipeline_->SetCommitObserver(commit_observer_);
   pipeline_->Start();

@@ -45,8 +45,10 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
 
   std::vector<std::string> names;
   for (auto& connector : root.Get("connectors").Elements()) {
-    const std::string type = connector.Choice("type", {"mqtt", "modbus"}, "");
-    if (type.empty()) connector.Fail("missing required key 'type' (one of: mqtt, modbus)");
+    const std::string type = connector.Choice("type", {"mqtt", "modbus", "opcua"}, "");
+    if (type.empty()) {
+      connector.Fail("missing required key 'type' (one of: mqtt, modbus, opcua)");
+    }
     const std::string name = connector.String("name");
     if (std::find(names.begin(), names.end(), name) != names.end()) {
       connector.Get("name").Fail(fmt::format("connector name '{}' is used twice", name));
@@ -54,6 +56,8 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     names.push_back(name);
     if (type == "modbus") {
       c.modbus.push_back(ModbusConnectorConfig::Read(connector, c.model.get()));
+    } else if (type == "opcua") {
+      c.opcua.push_back(OpcuaConnectorConfig::Read(connector, c.model.get()));
     } else {
       c.mqtt.push_back(MqttConnectorConfig::Read(
           connector, fmt::format("strata-{}-{}", c.edge_id, name)));

@@ -8,7 +8,8 @@
 //   assets: assets.yaml                # the asset model: a file, or inline
 //   connectors:                        # see connectors/mqtt/mqtt_config.h and
 //     - {name: plant, type: mqtt, ...}  # connectors/modbus/modbus_config.h
-//     - {name: plc-1, type: modbus, ...}
+//     - {name: plc-1, type: modbus, ...}   # connectors/opcua/opcua_config.h
+//     - {name: scada, type: opcua, ...}
 //   validation: {max_future: 5m}
 //   staleness: {factor: 3}
 //   pipeline: {raw_queue: 32MiB, store_queue_rows: 65536, max_batch_rows: 8192}
@@ -21,6 +22,7 @@
 
 #include "connectors/modbus/modbus_config.h"
 #include "connectors/mqtt/mqtt_config.h"
+#include "connectors/opcua/opcua_config.h"
 #include "core/asset_model.h"
 #include "core/status.h"
 #include "pipeline/ingest_pipeline.h"
@@ -37,6 +39,7 @@ struct EdgeConfig {
   std::shared_ptr<const AssetModel> model;
   std::vector<MqttConnectorConfig> mqtt;
   std::vector<ModbusConnectorConfig> modbus;
+  std::vector<OpcuaConnectorConfig> opcua;
   IngestPipelineOptions pipeline;
   std::string metrics_listen = "127.0.0.1:9464";  // "" = off
 
