@@ -391,6 +391,31 @@ TEST(OpcuaE2E, UserNameLoginWorksAndAWrongPasswordIsRefused) {
   EXPECT_EQ(refused[0].quality, Quality::kBad);
 }
 
+TEST(OpcuaE2E, TheChannelTokenIsRenewedBeforeItsLifetimeEnds) {
+  // The server grants at most 3 s (and no less than its minimum of 2.5 s): renewals at 75%.
+  auto server = OpcuaServer::Start({"--token-lifetime", "3000"});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  TempDir dir;
+  EdgeAgent agent(
+      MustConfig(EdgeYaml(dir.path(), Connector("scada", (*server)->endpoint(), "t/pump-1", R"(
+    items:
+      - {node_id: "ns=1;s=Pump.Speed", signal: speed}
+)",
+                                                "channel_lifetime: 1m"))),
+      Clock::System());
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric(agent, "strata_edge_opcua_channel_renewals_total", "scada") >= 2;
+  })) << (*server)->log();
+  const double changes = Metric(agent, "strata_edge_opcua_data_changes_total", "scada");
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric(agent, "strata_edge_opcua_data_changes_total", "scada") >= changes + 10;
+  }));
+  EXPECT_EQ(Metric(agent, "strata_edge_connector_connects_total", "scada"), 1);
+  EXPECT_EQ(Metric(agent, "strata_edge_connector_connect_failures_total", "scada"), 0);
+  agent.Stop();
+}
+
 TEST(OpcuaE2E, AServerRestartLeavesAGapMarkerOnEveryItemThenRecovers) {
   auto server = OpcuaServer::Start();
   ASSERT_TRUE(server.ok()) << server.status().ToString();

@@ -168,7 +168,6 @@ Status OpcuaConnector::RunSession() {
   opcua::UaClient client(&channel);
   STRATA_RETURN_IF_ERROR(channel.Open(config_.host, config_.port, config_.endpoint,
                                       Deadline(config_.connect_timeout_ns)));
-  const uint64_t renewals_before = channel.renewals();
   Status s = [&]() -> Status {
     STRATA_RETURN_IF_ERROR(client.OpenSession(config_.endpoint, "strata " + config_.name,
                                               config_.identity, Ms(config_.session_timeout_ns),
@@ -179,7 +178,6 @@ Status OpcuaConnector::RunSession() {
     STRATA_RETURN_IF_ERROR(Subscribe(client, &subscription_id));
     return PublishLoop(client, subscription_id);
   }();
-  renewals_.Add(channel.renewals() - renewals_before);
   up_.Set(0);
   if (stopping()) {
     // Leave politely: the server frees the session and its subscription at once.
@@ -348,6 +346,7 @@ Status OpcuaConnector::PublishLoop(opcua::UaClient& client, uint32_t subscriptio
   size_t max_in_flight = kPublishesInFlight;
   std::vector<opcua::SubscriptionAcknowledgement> acks;
   uint32_t last_sequence = 0;
+  uint64_t renewals_seen = channel.renewals();
   auto last_heard = std::chrono::steady_clock::now();
   opcua::SecureChannel::Response raw;
   while (!stopping()) {
@@ -379,6 +378,10 @@ Status OpcuaConnector::PublishLoop(opcua::UaClient& client, uint32_t subscriptio
     }
     STRATA_RETURN_IF_ERROR(s);
     last_heard = std::chrono::steady_clock::now();
+    if (channel.renewals() != renewals_seen) {
+      renewals_.Add(channel.renewals() - renewals_seen);
+      renewals_seen = channel.renewals();
+    }
     const auto it = std::find(in_flight.begin(), in_flight.end(), raw.request_id);
     if (it == in_flight.end()) continue;  // the answer to a request given up on
     in_flight.erase(it);
