@@ -30,18 +30,6 @@ import asyncio
 import logging
 import struct
 import sys
-import types
-
-# pymodbus 3.0 imports pyserial and pyserial-asyncio at module level even for TCP; Debian only
-# recommends them (python3-serial-asyncio), so a machine installed without recommends lacks
-# them. The TCP server never touches them: stand in empty modules when they are missing.
-for _name in ("serial", "serial_asyncio"):
-    try:
-        __import__(_name)
-    except ImportError:
-        _stub = types.ModuleType(_name)
-        _stub.create_serial_connection = None
-        sys.modules[_name] = _stub
 
 from pymodbus.datastore import (ModbusSequentialDataBlock, ModbusServerContext,
                                 ModbusSlaveContext)
