@@ -520,5 +520,71 @@ TEST(OpcuaE2E, MisbehavingPeersCostTheirConnectorsTheConnectionAndNothingElse) {
   }
 }
 
+TEST(OpcuaE2E, TheExampleConfigLoads) {
+  auto c = EdgeConfig::Load(testing::SourceDir() + "/examples/opcua-edge.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->opcua.size(), 1u);
+  EXPECT_EQ(c->opcua[0].items.size(), 4u);
+  EXPECT_EQ(c->opcua[0].port, 4840);
+}
+
+TEST(OpcuaE2E, ConfigErrorsNameFileLineAndKey) {
+  TempDir dir;
+  auto error = [&](const std::string& items, const std::string& extra = "") {
+    auto c = EdgeConfig::Parse(EdgeYaml(dir.path(), Connector("scada", "opc.tcp://127.0.0.1:4840",
+                                                              "t/pump-1", items, extra)),
+                               "edge.yaml", "");
+    return c.ok() ? std::string("(no error)") : c.status().message();
+  };
+  EXPECT_NE(error(R"(
+    items:
+      - {node_id: "ns=1;x=Pump", signal: speed}
+)")
+                .find("edge.yaml:"),
+            std::string::npos);
+  EXPECT_NE(error(R"(
+    items:
+      - {node_id: "ns=1;s=Pump.Speed", signal: sped}
+)")
+                .find("did you mean 'speed'"),
+            std::string::npos);
+  EXPECT_NE(error(R"(
+    items:
+      - {browse_path: "1:Plant//1:Speed", signal: speed}
+)")
+                .find("element 2 is empty"),
+            std::string::npos);
+  EXPECT_NE(error(R"(
+    items:
+      - {node_id: "ns=1;s=A", browse_path: "1:A", signal: speed}
+)")
+                .find("either node_id or browse_path"),
+            std::string::npos);
+  EXPECT_NE(error(R"(
+    items:
+      - {node_id: "ns=1;s=A", signal: speed}
+      - {node_id: "ns=1;s=B", signal: speed}
+)")
+                .find("map each signal once"),
+            std::string::npos);
+  EXPECT_NE(error(R"(
+    items:
+      - {node_id: "ns=1;s=A", signal: temp, unit: "m"}
+)")
+                .find("cannot convert"),
+            std::string::npos);
+  const std::string bad_endpoint = [&] {
+    auto c = EdgeConfig::Parse(
+        EdgeYaml(dir.path(), Connector("scada", "tcp://127.0.0.1:4840", "t/pump-1", R"(
+    items:
+      - {node_id: "ns=1;s=A", signal: speed}
+)")),
+        "edge.yaml", "");
+    return c.ok() ? std::string() : c.status().message();
+  }();
+  EXPECT_NE(bad_endpoint.find("edge.yaml:"), std::string::npos) << bad_endpoint;
+  EXPECT_NE(bad_endpoint.find("endpoint"), std::string::npos) << bad_endpoint;
+}
+
 }  // namespace
 }  // namespace strata

@@ -84,7 +84,7 @@ async function main() {
   function update() {
     ++k;
     // Values a test can check against k: each is exactly representable in its type.
-    set('Pump.Speed', DataType.Double, 1000 + k + 0.5);
+    set('Pump.Speed', DataType.Double, 1000 + (k % 1000) + 0.5);
     set('Pump.Temperature', DataType.Float, 20 + (k % 50) * 0.25);
     set('Pump.Count', DataType.Int32, -k);
     set('Pump.Mode', DataType.UInt16, k % 7);
