@@ -44,6 +44,8 @@ TEST(SimE2E, EveryReadingOfTheExamplePlantIsStored) {
   plant->speed = 1000;
   plant->bad_messages_per_minute = 6;  // one every 10 s: at 10 s and 20 s of the 30 s
   plant->ground_truth_path = dir.File("ground-truth.jsonl");
+  ASSERT_TRUE(plant->modbus.has_value());
+  plant->modbus->port = 0;  // any free port: tests run in parallel
   sim::PlantPublisher publisher(*plant, Clock::System());
   ASSERT_TRUE(publisher.Run().ok());
 
@@ -52,8 +54,9 @@ TEST(SimE2E, EveryReadingOfTheExamplePlantIsStored) {
   ASSERT_TRUE(WaitUntil([&] {
     return agent.metrics().Value("strata_edge_observations_stored_total") == expected &&
            agent.metrics().Value("strata_edge_dead_letters_stored_total") == 2;
-  })) << agent.metrics().Value("strata_edge_observations_stored_total") << " stored, "
-      << agent.metrics().Value("strata_edge_dead_letters_stored_total") << " dead letters";
+  })) << agent.metrics().Value("strata_edge_observations_stored_total")
+      << " stored, " << agent.metrics().Value("strata_edge_dead_letters_stored_total")
+      << " dead letters";
   // The two deliberately broken messages (the simulator's first two kinds), and nothing else,
   // were rejected.
   EXPECT_EQ(agent.metrics().Value("strata_edge_rejected_total", {{"reason", "malformed_payload"}}),

@@ -43,6 +43,7 @@ Plant::Plant(const PlantConfig& config, int64_t start_ns) : config_(config), sta
     }
     machines_.push_back(std::make_unique<MachineSim>(spec, Mix(config_.seed ^ Mix(i)), start_ns));
   }
+  last_samples_.resize(machines_.size());
   next_process_ = start_ns;
   next_vibration_ = config_.vibration_period_ns > 0 ? start_ns : kNever;
   next_bad_ = config_.bad_messages_per_minute > 0
@@ -60,6 +61,7 @@ int64_t Plant::EmitNext(std::vector<PlantMessage>* out) {
   const int64_t t = next_due();
   if (t == next_process_) {
     for (size_t i = 0; i < machines_.size(); ++i) EmitProcess(i, t, out);
+    last_process_ns_ = t;
     next_process_ += config_.process_period_ns;
   }
   if (t == next_vibration_) {
@@ -75,7 +77,7 @@ int64_t Plant::EmitNext(std::vector<PlantMessage>* out) {
 
 void Plant::EmitProcess(size_t index, int64_t t_ns, std::vector<PlantMessage>* out) {
   MachineSim& m = *machines_[index];
-  const ProcessSample s = m.Step(t_ns);
+  const ProcessSample& s = last_samples_[index] = m.Step(t_ns);
   PlantMessage msg;
   msg.topic = fmt::format("{}/{}/process", config_.topic_prefix, m.spec().name);
   std::string& p = msg.payload;

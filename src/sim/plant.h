@@ -2,8 +2,9 @@
 // configuration, the seed and simulated time (no clock, no network): the same config and
 // start time give byte-identical messages.
 //
-//   <topic_prefix>/<machine>/process              {"ts": <ms>, "readings": [{"n": "load", "v": 81.2}, ...]}
-//   <topic_prefix>/<machine>/vibration/<signal>   {"ts": <ms>, "fs": 10240, "samples": [...]}
+//   <topic_prefix>/<machine>/process              {"ts": <ms>, "readings": [{"n": "load",
+//   "v": 81.2}, ...]} <topic_prefix>/<machine>/vibration/<signal>   {"ts": <ms>, "fs": 10240,
+//   "samples": [...]}
 //
 // Not thread-safe.
 #pragma once
@@ -37,6 +38,10 @@ class Plant {
   // One JSON object per line and fault: asset, machine, fault, onset, full severity.
   std::string GroundTruthJsonLines() const;
   const std::vector<std::unique_ptr<MachineSim>>& machines() const { return machines_; }
+  // The process signals of machine `index` as last emitted (what its PLC shows; all zero
+  // before the first process tick), and the simulated time of that tick (0 before it).
+  const ProcessSample& last_sample(size_t index) const { return last_samples_[index]; }
+  int64_t last_process_ns() const { return last_process_ns_; }
   std::string AssetPath(const std::string& machine) const;
 
  private:
@@ -47,6 +52,8 @@ class Plant {
   PlantConfig config_;
   int64_t start_ns_;
   std::vector<std::unique_ptr<MachineSim>> machines_;
+  std::vector<ProcessSample> last_samples_;  // by machine index
+  int64_t last_process_ns_ = 0;
   int64_t next_process_;
   int64_t next_vibration_;
   int64_t next_bad_;

@@ -1,5 +1,6 @@
 #include "sim/plant_config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include "core/asset_model.h"
@@ -52,6 +53,24 @@ PlantConfig ReadPlant(ConfigNode& root) {
   }
   c.ground_truth_path = root.Path("ground_truth", "");
   c.bad_messages_per_minute = root.Double("bad_messages_per_minute", 0);
+  if (auto modbus = root.Find("modbus")) {
+    PlantModbusConfig m;
+    m.host = modbus->String("host", m.host);
+    in_addr addr{};
+    if (inet_pton(AF_INET, m.host.c_str(), &addr) != 1) {
+      modbus->Get("host").Fail(
+          fmt::format("'{}' is not an IPv4 address (e.g. 127.0.0.1, or 0.0.0.0 for all)", m.host));
+    }
+    const int64_t port = modbus->Int("port", m.port);
+    if (port < 0 || port > 65535)
+      modbus->Get("port").Fail("port must be 0..65535 (0 = any free port)");
+    m.port = static_cast<int>(port);
+    const int64_t max_clients = modbus->Int("max_clients", m.max_clients);
+    if (max_clients < 1 || max_clients > 64)
+      modbus->Get("max_clients").Fail("max_clients must be 1..64");
+    m.max_clients = static_cast<int>(max_clients);
+    c.modbus = m;
+  }
 
   for (auto& m : root.Get("machines").Elements()) {
     ConfigNode name_node = m.Get("name");
@@ -97,6 +116,11 @@ PlantConfig ReadPlant(ConfigNode& root) {
     }
   }
   if (c.machines.empty()) root.Get("machines").Fail("at least one machine is needed");
+  if (c.modbus && c.machines.size() > 247) {
+    root.Get("modbus").Fail(fmt::format(
+        "the Modbus server gives each machine a unit id 1..247, but there are {} machines",
+        c.machines.size()));
+  }
 
   if (auto faults = root.Find("faults")) {
     for (auto& f : faults->Elements()) {

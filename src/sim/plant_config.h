@@ -21,6 +21,13 @@ struct PlantFault {
   int64_t growth_ns = 0;
 };
 
+// `modbus:` — the machines' PLC registers served over Modbus TCP (sim/plc_register_map.h).
+struct PlantModbusConfig {
+  std::string host = "127.0.0.1";  // IPv4 address to listen on
+  int port = 1502;                 // 0: any free port (logged)
+  int max_clients = 8;
+};
+
 struct PlantConfig {
   uint64_t seed = 42;
   std::string host = "127.0.0.1";
@@ -44,6 +51,7 @@ struct PlantConfig {
   double bad_messages_per_minute = 0;  // deliberately broken messages, to exercise validation
   std::vector<MachineSpec> machines;
   std::vector<PlantFault> faults;
+  std::optional<PlantModbusConfig> modbus;  // absent: no Modbus server
 
   static StatusOr<PlantConfig> Load(const std::string& path);
   static StatusOr<PlantConfig> Parse(const std::string& text, const std::string& name,

@@ -11,6 +11,8 @@
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/time_util.h"
 #include "sim/plant.h"
+#include "sim/plc_modbus_server.h"
+#include "sim/plc_register_map.h"
 
 namespace strata::sim {
 
@@ -48,6 +50,22 @@ Status PlantPublisher::Run(int64_t connect_timeout_ns) {
           fmt::format("cannot write the ground truth file '{}'", config_.ground_truth_path));
     }
   }
+  std::unique_ptr<PlcModbusServer> modbus;
+  if (config_.modbus) {
+    PlcModbusServer::Options o;
+    o.host = config_.modbus->host;
+    o.port = config_.modbus->port;
+    o.units = config_.machines.size();
+    o.max_clients = static_cast<size_t>(config_.modbus->max_clients);
+    STRATA_ASSIGN_OR_RETURN(modbus, PlcModbusServer::Start(o));
+    modbus_port_ = modbus->port();
+    std::string units;
+    for (size_t i = 0; i < config_.machines.size(); ++i) {
+      units += fmt::format("{}{} {}", i ? ", " : "", i + 1, config_.machines[i].name);
+    }
+    spdlog::info("sim: Modbus TCP server on {}:{}, unit ids {} (register map: docs/connectors.md)",
+                 o.host, modbus->port(), units);
+  }
   spdlog::info("sim: {} machines publishing to {}:{} under '{}', simulated start {}{}",
                config_.machines.size(), config_.host, config_.port, config_.topic_prefix,
                FormatTimestamp(plant.start_ns()),
@@ -75,6 +93,11 @@ Status PlantPublisher::Run(int64_t connect_timeout_ns) {
     }
     messages.clear();
     plant.EmitNext(&messages);
+    if (modbus && plant.last_process_ns() == t) {
+      for (size_t i = 0; i < plant.machines().size(); ++i) {
+        modbus->Update(i, EncodePlcImage(plant.last_sample(i), plant.machines()[i]->spec().kind));
+      }
+    }
     for (const auto& m : messages) {
       STRATA_RETURN_IF_ERROR(publisher->Publish(m.topic, m.payload, 1));
       published_.fetch_add(1);
@@ -89,6 +112,11 @@ Status PlantPublisher::Run(int64_t connect_timeout_ns) {
   if (!publisher->WaitAllAcked(10 * kNsPerSec)) {
     spdlog::warn("sim: {} messages were not acknowledged by the broker before exit",
                  publisher->published() - publisher->acked());
+  }
+  if (modbus) {
+    modbus->Stop();
+    modbus_port_ = 0;
+    spdlog::info("sim: Modbus server stopped after {} requests", modbus->requests());
   }
   spdlog::info("sim: stopped after {} messages", published_.load());
   return Status::Ok();

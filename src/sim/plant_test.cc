@@ -1,8 +1,8 @@
 #include "sim/plant.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/clock.h"
@@ -80,9 +80,9 @@ TEST(PlantTest, MessagesFollowTheScheduleAndTheDocumentedFormats) {
       ++bad;
     }
   }
-  EXPECT_EQ(process, 10 * 3);    // 10 s at 1 s, 3 machines
-  EXPECT_EQ(vibration, 2 * 3);   // at 0 s and 5 s
-  EXPECT_EQ(bad, 1);             // 12 per minute: one at 5 s
+  EXPECT_EQ(process, 10 * 3);   // 10 s at 1 s, 3 machines
+  EXPECT_EQ(vibration, 2 * 3);  // at 0 s and 5 s
+  EXPECT_EQ(bad, 1);            // 12 per minute: one at 5 s
 }
 
 TEST(PlantTest, GroundTruthNamesTheAssetAndTheOnset) {
@@ -97,9 +97,10 @@ TEST(PlantTest, GroundTruthNamesTheAssetAndTheOnset) {
 }
 
 TEST(PlantConfigTest, ErrorsNameTheKeyAndSuggest) {
-  auto c = PlantConfig::Parse("machines:\n  - {name: p1}\nfaults:\n  - {machine: p2, kind: "
-                              "imbalance, onset: 1m}\n",
-                              "plant.yaml", "");
+  auto c = PlantConfig::Parse(
+      "machines:\n  - {name: p1}\nfaults:\n  - {machine: p2, kind: "
+      "imbalance, onset: 1m}\n",
+      "plant.yaml", "");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("plant.yaml:4:"), std::string::npos) << c.status().message();
   EXPECT_NE(c.status().message().find("no machine 'p2' (did you mean 'p1'?)"), std::string::npos)
@@ -114,11 +115,34 @@ TEST(PlantConfigTest, ErrorsNameTheKeyAndSuggest) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("future"), std::string::npos) << c.status().message();
 
-  c = PlantConfig::Parse("machines:\n  - {name: p1}\nfaults:\n  - {machine: p1, kind: rust, "
-                         "onset: 1m}\n",
-                         "plant.yaml", "");
+  c = PlantConfig::Parse(
+      "machines:\n  - {name: p1}\nfaults:\n  - {machine: p1, kind: rust, "
+      "onset: 1m}\n",
+      "plant.yaml", "");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("bearing_outer_race"), std::string::npos);
+}
+
+TEST(PlantConfigTest, TheModbusSectionIsCheckedStrictly) {
+  auto c = PlantConfig::Parse("machines:\n  - {name: p1}\nmodbus: {port: 0}\n", "plant.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->modbus.has_value());
+  EXPECT_EQ(c->modbus->host, "127.0.0.1");
+  EXPECT_EQ(c->modbus->port, 0);
+  EXPECT_FALSE(PlantConfig::Parse("machines:\n  - {name: p1}\n", "plant.yaml", "")->modbus);
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"modbus: {port: 70000}", "plant.yaml:3:16: modbus.port: port must be 0..65535"},
+      {"modbus: {host: localhost}", "modbus.host: 'localhost' is not an IPv4 address"},
+      {"modbus: {max_clients: 0}", "modbus.max_clients: max_clients must be 1..64"},
+      {"modbus: {prot: 1502}", "modbus.prot: unknown key (did you mean 'port'?)"},
+  };
+  for (const auto& [yaml, message] : bad) {
+    c = PlantConfig::Parse(std::string("machines:\n  - {name: p1}\n") + yaml + "\n", "plant.yaml",
+                           "");
+    ASSERT_FALSE(c.ok()) << yaml;
+    EXPECT_NE(c.status().message().find(message), std::string::npos) << c.status().message();
+  }
 }
 
 TEST(PlantConfigTest, TheExamplePlantLoads) {
@@ -127,6 +151,8 @@ TEST(PlantConfigTest, TheExamplePlantLoads) {
   EXPECT_EQ(c->machines.size(), 6u);
   EXPECT_EQ(c->faults.size(), 2u);
   EXPECT_EQ(c->vibration_samples, 4096u);
+  ASSERT_TRUE(c->modbus.has_value());
+  EXPECT_EQ(c->modbus->port, 1502);
 }
 
 }  // namespace
