@@ -1,14 +1,14 @@
 // The strata binary as a user meets it: --help, configuration errors, the edge as a process
 // (broker down at start, kill -9), and the demo end to end.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <regex>
 #include <string>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/clock.h"
@@ -31,7 +31,7 @@ struct RunResult {
 
 // Runs strata with `args` to completion (bounded), capturing stdout and stderr.
 RunResult RunStrata(const std::vector<std::string>& args, const TempDir& dir,
-              int64_t timeout_ns = 60 * kNsPerSec) {
+                    int64_t timeout_ns = 60 * kNsPerSec) {
   ChildProcess::Options o;
   o.argv = {testing::StrataBinary()};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
@@ -46,9 +46,7 @@ RunResult RunStrata(const std::vector<std::string>& args, const TempDir& dir,
   return r;
 }
 
-std::string Example(const std::string& name) {
-  return testing::SourceDir() + "/examples/" + name;
-}
+std::string Example(const std::string& name) { return testing::SourceDir() + "/examples/" + name; }
 
 TEST(Cli, HelpExplainsEveryVerb) {
   TempDir dir;
@@ -158,13 +156,11 @@ TEST(EdgeProcess, RetriesWhileTheBrokerIsDownAndSaysSoInTheLog) {
   ASSERT_TRUE(pub.ok());
   // Wait for the edge's subscription before publishing (clean-session publishers' messages
   // only reach existing subscriptions).
-  ASSERT_TRUE(WaitUntil([&] {
-    return Metric(*metrics_port, "strata_edge_connector_up{connector=\"plant\"}") == 1;
-  }));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Metric(*metrics_port, "strata_edge_connector_up{connector=\"plant\"}") == 1; }));
   ASSERT_TRUE((*pub)->Publish("legacy/boiler-1/flue_temp_f", "300").ok());
-  EXPECT_TRUE(WaitUntil([&] {
-    return Metric(*metrics_port, "strata_edge_observations_stored_total") == 1;
-  }));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return Metric(*metrics_port, "strata_edge_observations_stored_total") == 1; }));
   EXPECT_EQ((*edge)->Terminate(), 0);
 }
 
@@ -194,11 +190,14 @@ TEST(EdgeProcess, KillDashNineLosesNoCommittedObservation) {
   double committed = 0;
   while (sent < 200000) {
     for (int i = 0; i < 500; ++i, ++sent) {
-      ASSERT_TRUE((*pub)
-                      ->Publish("strata-sim/plant-1/pump-03/process",
-                                fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":50}},{{"n":"speed","v":2900}}]}})",
-                                            t0 + sent))
-                      .ok());
+      ASSERT_TRUE(
+          (*pub)
+              ->Publish(
+                  "strata-sim/plant-1/pump-03/process",
+                  fmt::format(
+                      R"({{"ts":{},"readings":[{{"n":"load","v":50}},{{"n":"speed","v":2900}}]}})",
+                      t0 + sent))
+              .ok());
     }
     committed = Metric(*metrics_port, "strata_edge_store_last_seq");
     if (committed >= 5000) break;
@@ -222,21 +221,20 @@ TEST(EdgeProcess, KillDashNineLosesNoCommittedObservation) {
   auto again = ChildProcess::Spawn(o);
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE(WaitUntil([&] { return Metric(*metrics_port, "strata_edge_store_last_seq") > 0; }));
-  ASSERT_TRUE((*pub)
-                  ->Publish("strata-sim/plant-1/pump-03/process",
-                            fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":51}}]}})",
-                                        t0 + sent + 1))
-                  .ok());
-  ASSERT_TRUE(WaitUntil([&] {
-    return Metric(*metrics_port, "strata_edge_store_last_seq") > committed;
-  }));
+  ASSERT_TRUE(
+      (*pub)
+          ->Publish("strata-sim/plant-1/pump-03/process",
+                    fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":51}}]}})", t0 + sent + 1))
+          .ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return Metric(*metrics_port, "strata_edge_store_last_seq") > committed; }));
   EXPECT_EQ((*again)->Terminate(), 0);
 }
 
 TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
   TempDir dir;
   RunResult r = RunStrata({"demo", "--dir", dir.File("demo"), "--duration", "12s", "--every", "3s"},
-                    dir, 120 * kNsPerSec);
+                          dir, 120 * kNsPerSec);
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("Strata demo"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("obs/s"), std::string::npos) << r.output;
@@ -254,6 +252,40 @@ TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
   ASSERT_TRUE(rows.ok());
   EXPECT_GE(rows->size(), 5u);
   EXPECT_FALSE(ReadTextFile(dir.File("demo/ground-truth.jsonl")).empty());
+
+  // The same machine's PLC, read over Modbus TCP into its plc.* signals: the bearing
+  // temperature (int16 tenths) agrees with what MQTT delivered, to the register's resolution
+  // plus one tick of drift.
+  EXPECT_NE(r.output.find("Modbus TCP on 127.0.0.1:"), std::string::npos) << r.output;
+  double lo = 1e9, hi = -1e9;
+  for (const auto& row : *rows) {
+    if (!row.value) continue;
+    lo = std::min(lo, *row.value);
+    hi = std::max(hi, *row.value);
+  }
+  q.signal = "plc.bearing_de.temp";
+  auto plc = (*store)->QueryObservations(q);
+  ASSERT_TRUE(plc.ok());
+  size_t good = 0;
+  for (const auto& row : *plc) {
+    EXPECT_EQ(row.source.protocol, "modbus");
+    if (row.quality != Quality::kGood || !row.value) continue;  // before the sim listened
+    ++good;
+    EXPECT_GE(*row.value, lo - 0.5) << row.source.address;
+    EXPECT_LE(*row.value, hi + 0.5) << row.source.address;
+  }
+  EXPECT_GE(good, 5u) << "Modbus observations of pump-02";
+  // A float32 (CDAB), a uint32 (CDAB) and a discrete input of a motor arrive too.
+  q.asset = "acme/plant-1/line-1/motor-01";
+  for (const char* signal : {"plc.speed", "plc.production.count", "plc.run_state"}) {
+    q.signal = signal;
+    auto motor = (*store)->QueryObservations(q);
+    ASSERT_TRUE(motor.ok());
+    const auto good_rows = std::count_if(motor->begin(), motor->end(), [](const auto& row) {
+      return row.quality == Quality::kGood && row.value.has_value();
+    });
+    EXPECT_GE(good_rows, 5) << signal;
+  }
 }
 
 // Processes whose command line mentions `needle` (the demo's directory).
