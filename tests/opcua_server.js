@@ -4,13 +4,18 @@
 // user/password logins (operator / s3cret).
 //
 //   node opcua_server.js --port 4840 [--pki DIR] [--items N] [--interval MS]
+//                        [--min-sample-rate MS]
 //
 // Address space (namespace 1, under Objects/Plant):
 //   Plant/Pump/{Speed: Double, Temperature: Float, Count: Int32, Mode: UInt16,
 //               Running: Boolean, Energy: Int64}   ns=1;s=Pump.<name>
 //   Plant/Pump/Flaky: Double, status alternating UncertainLastUsableValue / BadSensorFailure
 //   Plant/Pump/Label: String (not a number)
-//   Plant/Bulk/V<i>: Double, i = 0..N-1 (--items, for benchmarks)  ns=1;s=Bulk.V<i>
+//   Plant/Bulk/V<i>: Double = i + k, i = 0..N-1 (--items, for benchmarks)  ns=1;s=Bulk.V<i>
+//     exception-based (MinimumSamplingInterval 0): an item asking for sampling interval 0 is
+//     sent every change, at most one per MinSupportedSampleRate (--min-sample-rate, default
+//     node-opcua's 100 ms; 0 sends every change), so a client can count what it lost from the
+//     values alone
 // Every value changes each --interval ms (default 50) with a fresh source timestamp; the
 // value of each variable is a known function of a tick counter k (see update()).
 // Prints "listening on 127.0.0.1:<port>" once the server accepts connections.
@@ -45,7 +50,10 @@ async function main() {
     // Short enough for a test to see the client renew its channel token (requests below the
     // server's minimum of 2.5 s are raised to it).
     defaultSecureTokenLifetime: Number(arg('token-lifetime', '600000')),
-    serverCapabilities: {maxSessions: 100},
+    serverCapabilities: {
+      maxSessions: 100,
+      minSupportedSampleRate: Number(arg('min-sample-rate', '100')),
+    },
   });
   await server.initialize();
   // A user name login with the password in clear on the SecurityPolicy None endpoint (what
@@ -62,10 +70,10 @@ async function main() {
   const plant = ns.addObject({organizedBy: addressSpace.rootFolder.objects, browseName: 'Plant'});
   const pump = ns.addObject({componentOf: plant, browseName: 'Pump'});
   const vars = {};
-  const add = (parent, prefix, name, dataType) => {
+  const add = (parent, prefix, name, dataType, minimumSamplingInterval = 10) => {
     vars[prefix + name] = ns.addVariable({
       componentOf: parent, browseName: name, nodeId: `s=${prefix}${name}`, dataType,
-      minimumSamplingInterval: 10,
+      minimumSamplingInterval,
     });
   };
   for (const [name, type] of [['Speed', 'Double'], ['Temperature', 'Float'], ['Count', 'Int32'],
@@ -74,7 +82,7 @@ async function main() {
     add(pump, 'Pump.', name, type);
   }
   const bulkObject = ns.addObject({componentOf: plant, browseName: 'Bulk'});
-  for (let i = 0; i < bulk; ++i) add(bulkObject, 'Bulk.', `V${i}`, 'Double');
+  for (let i = 0; i < bulk; ++i) add(bulkObject, 'Bulk.', `V${i}`, 'Double', 0);
 
   let k = 0;
   const set = (name, dataType, value, status = StatusCodes.Good) =>
