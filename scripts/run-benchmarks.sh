@@ -11,3 +11,9 @@ echo "== through mosquitto on loopback: $build/bench/mqtt_loopback_bench"
 echo
 echo "== edge memory: $build/bench/edge_rss_bench"
 "$build/bench/edge_rss_bench" --seconds 60 --strata "$build/bin/strata"
+echo
+echo "== OPC UA PublishResponse decoding (one core): $build/bench/opcua_bench"
+"$build/bench/opcua_bench"
+echo
+echo "== OPC UA end to end, 5,000 items on node-opcua: $build/bench/opcua_e2e_bench"
+"$build/bench/opcua_e2e_bench" --items 5000 --interval-ms 200 --seconds 20
