@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "connectors/modbus/modbus_planner.h"
+#include "core/signal_target.h"
 #include "core/units.h"
 
 namespace strata {
@@ -38,47 +39,6 @@ void ReadEndpoint(ConfigNode& node, ModbusConnectorConfig* c) {
     node.Fail(fmt::format("'{}': expected tcp://host:port", text));
   }
   c->host = rest;
-}
-
-std::vector<std::string> AssetPaths(const AssetModel& model) {
-  std::vector<std::string> out;
-  for (const auto& a : model.assets()) out.push_back(a->path);
-  return out;
-}
-
-// Checks that (asset, signal) exists, is a scalar and that `unit` converts to its unit.
-void CheckTarget(const AssetModel& model, ConfigNode& entry, const std::string& asset_path,
-                 const std::string& signal, const std::string& unit) {
-  const Asset* asset = model.FindAsset(asset_path);
-  if (asset == nullptr) {
-    const std::string hint = ClosestMatch(asset_path, AssetPaths(model));
-    (entry.Has("asset") ? entry.Get("asset") : entry)
-        .Fail(fmt::format("asset '{}' is not in the asset model{}", asset_path,
-                          hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
-  }
-  const SignalId id = asset->FindSignal(signal);
-  if (id == kInvalidSignal) {
-    std::vector<std::string> names;
-    for (const auto& s : asset->type->signals) names.push_back(s.name);
-    const std::string hint = ClosestMatch(signal, names);
-    entry.Get("signal").Fail(
-        fmt::format("asset '{}' (type '{}') has no signal '{}'{}", asset_path, asset->type->name,
-                    signal, hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
-  }
-  const SignalSpec& spec = *model.signal(id).spec;
-  if (spec.kind != SignalKind::kScalar) {
-    entry.Get("signal").Fail(
-        fmt::format("signal '{}' of '{}' is a waveform; Modbus registers feed scalar signals",
-                    signal, asset_path));
-  }
-  if (!unit.empty() && unit != spec.unit) {
-    auto conversion = ConvertUnits(unit, spec.unit);
-    if (!conversion.ok()) {
-      entry.Get("unit").Fail(
-          fmt::format("unit '{}' cannot convert to '{}', the unit of '{}' {}: {}", unit, spec.unit,
-                      asset_path, signal, conversion.status().message()));
-    }
-  }
 }
 
 ModbusRegister ReadRegister(ConfigNode& entry, uint32_t group, uint8_t unit_id,
@@ -194,7 +154,9 @@ ModbusRegister ReadRegister(ConfigNode& entry, uint32_t group, uint8_t unit_id,
     r.rule.offset = offset_node->AsDouble();
     if (!std::isfinite(r.rule.offset)) offset_node->Fail("offset must be a finite number");
   }
-  if (model != nullptr) CheckTarget(*model, entry, asset, signal, r.rule.unit);
+  if (model != nullptr) {
+    CheckSignalTarget(*model, entry, asset, signal, r.rule.unit, "Modbus registers");
+  }
 
   r.source_address =
       fmt::format("unit {} {} {}", unit_id, ModbusTableShortName(r.table), r.address);

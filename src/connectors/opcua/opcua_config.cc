@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "core/signal_target.h"
 #include "core/units.h"
 
 namespace strata {
@@ -37,46 +38,6 @@ void ReadEndpoint(ConfigNode& node, OpcuaConnectorConfig* c) {
   c->host = rest;
   c->endpoint = text;
   if (text.size() >= opcua::kMaxUrlLength) node.Fail("the endpoint URL is too long");
-}
-
-std::vector<std::string> AssetPaths(const AssetModel& model) {
-  std::vector<std::string> out;
-  for (const auto& a : model.assets()) out.push_back(a->path);
-  return out;
-}
-
-// Checks that (asset, signal) exists, is a scalar and that `unit` converts to its unit.
-void CheckTarget(const AssetModel& model, ConfigNode& entry, const std::string& asset_path,
-                 const std::string& signal, const std::string& unit) {
-  const Asset* asset = model.FindAsset(asset_path);
-  if (asset == nullptr) {
-    const std::string hint = ClosestMatch(asset_path, AssetPaths(model));
-    (entry.Has("asset") ? entry.Get("asset") : entry)
-        .Fail(fmt::format("asset '{}' is not in the asset model{}", asset_path,
-                          hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
-  }
-  const SignalId id = asset->FindSignal(signal);
-  if (id == kInvalidSignal) {
-    std::vector<std::string> names;
-    for (const auto& s : asset->type->signals) names.push_back(s.name);
-    const std::string hint = ClosestMatch(signal, names);
-    entry.Get("signal").Fail(
-        fmt::format("asset '{}' (type '{}') has no signal '{}'{}", asset_path, asset->type->name,
-                    signal, hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
-  }
-  const SignalSpec& spec = *model.signal(id).spec;
-  if (spec.kind != SignalKind::kScalar) {
-    entry.Get("signal").Fail(fmt::format(
-        "signal '{}' of '{}' is a waveform; OPC UA items feed scalar signals", signal, asset_path));
-  }
-  if (!unit.empty() && unit != spec.unit) {
-    auto conversion = ConvertUnits(unit, spec.unit);
-    if (!conversion.ok()) {
-      entry.Get("unit").Fail(
-          fmt::format("unit '{}' cannot convert to '{}', the unit of '{}' {}: {}", unit, spec.unit,
-                      asset_path, signal, conversion.status().message()));
-    }
-  }
 }
 
 void CheckDuration(ConfigNode& node, const char* key, int64_t value, int64_t min, int64_t max,
@@ -224,7 +185,9 @@ OpcuaConnectorConfig OpcuaConnectorConfig::Read(ConfigNode& node, const AssetMod
       auto unit = ParseUnit(item.rule.unit);
       if (!unit.ok()) unit_node->Fail(unit.status().message());
     }
-    if (model != nullptr) CheckTarget(*model, entry, asset, signal, item.rule.unit);
+    if (model != nullptr) {
+      CheckSignalTarget(*model, entry, asset, signal, item.rule.unit, "OPC UA items");
+    }
     auto key = std::pair{asset, signal};
     auto [it, fresh] = targets.emplace(key, item.rule.where);
     if (!fresh) {
