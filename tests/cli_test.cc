@@ -71,6 +71,13 @@ TEST(Cli, TheExampleConfigurationsCheckOut) {
   EXPECT_NE(edge.output.find("OK"), std::string::npos);
   RunResult sim = RunStrata({"sim", "--check", "--config", Example("plant.yaml")}, dir);
   EXPECT_EQ(sim.code, 0) << sim.output;
+  // Every kind of connector counts.
+  for (const char* example : {"modbus-edge.yaml", "opcua-edge.yaml", "plc-edge.yaml"}) {
+    RunResult check = RunStrata({"edge", "--check", "--config", Example(example)}, dir);
+    EXPECT_EQ(check.code, 0) << example << ": " << check.output;
+    EXPECT_NE(check.output.find("1 connector(s)"), std::string::npos)
+        << example << ": " << check.output;
+  }
 }
 
 TEST(Cli, AConfigTypoNamesFileLineAndKey) {

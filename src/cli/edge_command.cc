@@ -1,8 +1,8 @@
-#include <memory>
-#include <string>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/signals.h"
@@ -32,9 +32,17 @@ int RunEdge(const EdgeOptions& o) {
   if (o.check) {
     size_t subscriptions = 0;
     for (const auto& c : config->mqtt) subscriptions += c.subscriptions.size();
-    fmt::print("{}: OK — {} assets, {} signals, {} connector(s), {} subscription(s), store {}\n",
-               o.config, config->model->assets().size(), config->model->signal_count(),
-               config->mqtt.size(), subscriptions, config->store_path);
+    size_t requests = 0;
+    for (const auto& c : config->modbus) requests += c.requests.size();
+    size_t items = 0;
+    for (const auto& c : config->opcua) items += c.items.size();
+    fmt::print(
+        "{}: OK — {} assets, {} signals, {} connector(s) (mqtt {} with {} subscription(s), "
+        "modbus {} with {} read request(s) per cycle, opcua {} with {} item(s)), store {}\n",
+        o.config, config->model->assets().size(), config->model->signal_count(),
+        config->mqtt.size() + config->modbus.size() + config->opcua.size(), config->mqtt.size(),
+        subscriptions, config->modbus.size(), requests, config->opcua.size(), items,
+        config->store_path);
     return kExitOk;
   }
   EdgeAgent agent(std::move(*config), Clock::System());
@@ -72,10 +80,10 @@ CommandRunner AddEdgeCommand(CLI::App& root) {
   cmd->add_option("--summary-every", o->summary_every,
                   "Log a summary line this often (e.g. 10s; 0 = never)")
       ->capture_default_str();
-  cmd->footer(fmt::format(
-      "Stops cleanly on Ctrl-C or SIGTERM: what was received is stored before exit.\n"
-      "Metrics: GET http://<metrics.listen>/metrics (Prometheus text), /healthz.\n{}",
-      kExitCodes));
+  cmd->footer(
+      fmt::format("Stops cleanly on Ctrl-C or SIGTERM: what was received is stored before exit.\n"
+                  "Metrics: GET http://<metrics.listen>/metrics (Prometheus text), /healthz.\n{}",
+                  kExitCodes));
   return [o] { return RunEdge(*o); };
 }
 
