@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <string>
 
 #include "connectors/mqtt/mqtt_publisher.h"
@@ -293,6 +294,23 @@ TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
     });
     EXPECT_GE(good_rows, 5) << signal;
   }
+  // The SCADA server over OPC UA (node-opcua, one change a second): speed arrives good, the
+  // flaky tag arrives with the uncertain and bad qualities it is given.
+  EXPECT_NE(r.output.find("OPC UA (node-opcua) on opc.tcp://127.0.0.1:"), std::string::npos)
+      << r.output;
+  q.asset = "acme/plant-1/line-1/scada-1";
+  q.signal = "speed";
+  auto speed = (*store)->QueryObservations(q);
+  ASSERT_TRUE(speed.ok());
+  ASSERT_GE(speed->size(), 3u);
+  EXPECT_EQ(speed->front().source.protocol, "opcua");
+  EXPECT_EQ(speed->front().quality, Quality::kGood);
+  q.signal = "flaky";
+  auto flaky = (*store)->QueryObservations(q);
+  ASSERT_TRUE(flaky.ok());
+  std::set<Quality> qualities;
+  for (const auto& row : *flaky) qualities.insert(row.quality);
+  EXPECT_TRUE(qualities.count(Quality::kUncertain) == 1 && qualities.count(Quality::kBad) == 1);
 }
 
 // Processes whose command line mentions `needle` (the demo's directory).
@@ -319,8 +337,9 @@ TEST(Demo, CtrlCStopsEveryChildAndExitsZero) {
   ASSERT_TRUE(WaitUntil([&] { return ReadTextFile(o.log_file).find("obs/s") != std::string::npos; },
                         std::chrono::seconds(60)))
       << ReadTextFile(o.log_file);
-  // The broker, the edge and the simulator all run with the demo directory in their arguments.
-  EXPECT_EQ(ProcessesMentioning(demo_dir).size(), 4u) << "demo + broker + edge + sim";
+  // The broker, the edge, the simulator and the OPC UA server all run with the demo directory
+  // in their arguments.
+  EXPECT_EQ(ProcessesMentioning(demo_dir).size(), 5u) << "demo + broker + edge + sim + opcua";
   ASSERT_TRUE((*demo)->Signal(SIGINT));  // what Ctrl-C sends
   auto code = (*demo)->WaitFor(60 * kNsPerSec);
   ASSERT_TRUE(code.has_value()) << ReadTextFile(o.log_file);

@@ -203,6 +203,16 @@ class Demo {
     YAML::Node plc = plc_edge["connectors"][0];
     plc["endpoint"] = fmt::format("tcp://127.0.0.1:{}", modbus_port_);
     edge["connectors"].push_back(plc);
+    // A SCADA server over OPC UA: the node-opcua server of the tests (tests/opcua_server.js,
+    // needs the npm test peers), when this binary runs from a source tree that has them.
+    opcua_script_ = FindOpcuaServerScript();
+    if (!opcua_script_.empty()) {
+      STRATA_ASSIGN_OR_RETURN(opcua_port_, FreeTcpPort());
+      const YAML::Node scada_edge = YAML::Load(std::string(EmbeddedExample("scada-edge.yaml")));
+      YAML::Node scada = scada_edge["connectors"][0];
+      scada["endpoint"] = fmt::format("opc.tcp://127.0.0.1:{}/strata", opcua_port_);
+      edge["connectors"].push_back(scada);
+    }
     STRATA_RETURN_IF_ERROR(WriteFile(dir_ / "edge.yaml", Emit(edge, "edge.yaml")));
     return Status::Ok();
   }
@@ -222,6 +232,25 @@ class Demo {
     if (!WaitForTcpPort("127.0.0.1", mqtt_port_, 10 * kNsPerSec)) {
       return UnavailableError(
           fmt::format("mosquitto did not start; its log:\n{}", Tail(broker.log_file, 20)));
+    }
+
+    if (!opcua_script_.empty()) {
+      fmt::print("starting the OPC UA server (node-opcua) on 127.0.0.1:{} ...\n", opcua_port_);
+      ChildProcess::Options ua;
+      ua.argv = {FindExecutable("node"),
+                 opcua_script_,
+                 "--port",
+                 std::to_string(opcua_port_),
+                 "--pki",
+                 (dir_ / "opcua-pki").string(),
+                 "--interval",
+                 "1000"};
+      ua.log_file = (dir_ / "logs" / "opcua.log").string();
+      STRATA_ASSIGN_OR_RETURN(opcua_, ChildProcess::Spawn(ua));
+      if (!WaitForTcpPort("127.0.0.1", opcua_port_, 60 * kNsPerSec)) {
+        return UnavailableError(
+            fmt::format("the OPC UA server did not start; its log:\n{}", Tail(ua.log_file, 20)));
+      }
     }
 
     fmt::print("starting the edge agent ...\n");
@@ -244,8 +273,10 @@ class Demo {
   }
 
   bool ChildrenAlive() {
-    const std::pair<ChildProcess*, const char*> children[] = {
-        {broker_.get(), "mosquitto"}, {edge_.get(), "edge"}, {sim_.get(), "sim"}};
+    const std::pair<ChildProcess*, const char*> children[] = {{broker_.get(), "mosquitto"},
+                                                              {edge_.get(), "edge"},
+                                                              {sim_.get(), "sim"},
+                                                              {opcua_.get(), "opcua"}};
     for (const auto& [child, name] : children) {
       if (child == nullptr) continue;
       if (auto code = child->Poll()) {
@@ -264,7 +295,25 @@ class Demo {
       const int code = edge_->Terminate(30 * kNsPerSec);
       if (code != 0) fmt::print(stderr, "edge exited with code {}\n", code);
     }
+    if (opcua_) opcua_->Terminate();
     if (broker_) broker_->Terminate();
+  }
+
+  // tests/opcua_server.js of the source tree this binary was built in (build/<preset>/bin/strata)
+  // or of the current directory, with node and the npm test peers installed; "" otherwise.
+  std::string FindOpcuaServerScript() const {
+    if (FindExecutable("node").empty()) return "";
+    const fs::path self = fs::path(SelfExecutable());
+    for (const fs::path& root :
+         {self.parent_path().parent_path().parent_path().parent_path(), fs::current_path()}) {
+      const fs::path script = root / "tests" / "opcua_server.js";
+      std::error_code ec;
+      if (fs::exists(script, ec) &&
+          fs::exists(root / "tests" / "peers" / "node_modules" / "node-opcua", ec)) {
+        return fs::absolute(script, ec).string();
+      }
+    }
+    return "";
   }
 
   void PrintBanner() {
@@ -281,7 +330,8 @@ class Demo {
         "  plant    4 pumps + 2 motors, faults: {}\n"
         "           ground truth {}/ground-truth.jsonl   log {}/logs/sim.log\n"
         "  plc      Modbus TCP on 127.0.0.1:{}, unit ids 1-6 = pump-01..04, motor-01..02\n"
-        "  edge     reads MQTT and the PLCs over Modbus (signals plc.*)\n"
+        "{}"
+        "  edge     reads MQTT and the PLCs over Modbus (signals plc.*){}\n"
         "           metrics http://127.0.0.1:{}/metrics   log {}/logs/edge.log\n"
         "  data     {} (SQLite; configs in {}/)\n"
         "Try in another terminal:\n"
@@ -292,8 +342,14 @@ class Demo {
         "  {} query --db {} --dead-letters\n"
         "  curl -s http://127.0.0.1:{}/metrics | grep ^strata_edge\n"
         "Ctrl-C stops everything.\n\n",
-        mqtt_port_, o_.dir, faults, o_.dir, o_.dir, modbus_port_, metrics_port_, o_.dir, db, o_.dir,
-        strata_, db, strata_, db, strata_, db, metrics_port_);
+        mqtt_port_, o_.dir, faults, o_.dir, o_.dir, modbus_port_,
+        opcua_script_.empty()
+            ? std::string("  scada    (no OPC UA server: run scripts/npm-deps.sh to add one)\n")
+            : fmt::format("  scada    OPC UA (node-opcua) on opc.tcp://127.0.0.1:{}/strata, log "
+                          "{}/logs/opcua.log\n",
+                          opcua_port_, o_.dir),
+        opcua_script_.empty() ? "" : " and SCADA over OPC UA (asset scada-1)", metrics_port_,
+        o_.dir, db, o_.dir, strata_, db, strata_, db, strata_, db, metrics_port_);
   }
 
   // What the store holds after the edge has committed everything and exited.
@@ -352,10 +408,13 @@ class Demo {
   int mqtt_port_ = 0;
   int metrics_port_ = 0;
   int modbus_port_ = 0;
+  int opcua_port_ = 0;
+  std::string opcua_script_;
   YAML::Node faults_;
   std::unique_ptr<ChildProcess> broker_;
   std::unique_ptr<ChildProcess> edge_;
   std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<ChildProcess> opcua_;
   std::map<std::string, double> last_metrics_;
   double last_stored_ = 0;
 };
@@ -368,8 +427,9 @@ CommandRunner AddDemoCommand(CLI::App& root) {
       "demo",
       "Run everything on this machine with the built-in example configuration: a local MQTT "
       "broker (mosquitto on a free loopback port), the simulated plant (publishing over MQTT "
-      "and serving its PLC registers over Modbus TCP) and the edge agent reading both, with a "
-      "live summary. Ctrl-C stops it all.");
+      "and serving its PLC registers over Modbus TCP), an OPC UA server (node-opcua, when the npm "
+      "test peers are installed) and the edge agent reading them all, with a live summary. "
+      "Ctrl-C stops it all.");
   cmd->add_option("--dir", o->dir, "Where configs, logs and data go")->capture_default_str();
   cmd->add_flag("--fresh", o->fresh, "Delete --dir first (otherwise the store keeps growing)");
   cmd->add_option("--duration", o->duration,
