@@ -17,3 +17,6 @@ echo "== OPC UA PublishResponse decoding (one core): $build/bench/opcua_bench"
 echo
 echo "== OPC UA end to end, 5,000 items on node-opcua: $build/bench/opcua_e2e_bench"
 "$build/bench/opcua_e2e_bench" --items 5000 --interval-ms 200 --seconds 20
+echo
+echo "== Modbus poll cycle, 2,000 registers on 10 devices: $build/bench/modbus_bench"
+"$build/bench/modbus_bench" --seconds 5 --interval-ms 100
