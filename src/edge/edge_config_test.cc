@@ -29,7 +29,7 @@ TEST(EdgeConfigTest, TheExampleLoadsWithItsFilesRelativeToIt) {
   EXPECT_EQ(c->edge_id, "edge-1");
   EXPECT_EQ(c->store_path, kSrc + "/examples/data/edge.db");
   EXPECT_EQ(c->durability, Durability::kFull);
-  EXPECT_EQ(c->model->assets().size(), 7u);
+  EXPECT_EQ(c->model->assets().size(), 8u);  // 4 pumps, 2 motors, a boiler, a SCADA view
   ASSERT_EQ(c->mqtt.size(), 1u);
   EXPECT_EQ(c->mqtt[0].client_id, "strata-edge-1-plant");
   EXPECT_EQ(c->mqtt[0].mapping.rules.size(), 3u);
