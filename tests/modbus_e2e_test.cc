@@ -2,16 +2,11 @@
 // register contents (tests/modbus_server.py, run by /usr/bin/python3), killed and restarted;
 // a silent unit id behind the same connection; and misbehaving peers written here (a socket
 // that never answers, one that answers garbage, one that announces a huge message).
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -19,7 +14,6 @@
 #include <map>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/child_process.h"
@@ -87,97 +81,37 @@ class ModbusServer {
   std::unique_ptr<ChildProcess> process_;
 };
 
-// A TCP peer on 127.0.0.1 that accepts Modbus clients and misbehaves.
-class MisbehavingPeer {
- public:
-  enum class Mode {
-    kStall,       // reads requests, never answers
-    kGarbage,     // answers every request with random bytes
-    kHugeLength,  // answers with an MBAP header announcing 65535 bytes, then floods
-  };
-  explicit MisbehavingPeer(Mode mode) : mode_(mode) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        listen(listen_fd_, 16) != 0 ||
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ADD_FAILURE() << "cannot listen on loopback";
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~MisbehavingPeer() {
-    stop_ = true;
-    thread_.join();
-    for (int fd : clients_) close(fd);
-    close(listen_fd_);
-  }
-  int port() const { return port_; }
-  int connections() const { return connections_.load(); }
-
- private:
-  void Run() {
-    std::mt19937 rng(7);
-    std::vector<char> buf(4096);
-    while (!stop_) {
-      std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}};
-      for (int fd : clients_) fds.push_back({fd, POLLIN, 0});
-      if (poll(fds.data(), fds.size(), 20) <= 0) continue;
-      if (fds[0].revents & POLLIN) {
-        const int fd = accept(listen_fd_, nullptr, nullptr);
-        if (fd >= 0) {
-          fcntl(fd, F_SETFL, O_NONBLOCK);
-          clients_.push_back(fd);
-          ++connections_;
-        }
-      }
-      for (size_t i = 1; i < fds.size(); ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        const int fd = fds[i].fd;
-        const ssize_t n = read(fd, buf.data(), buf.size());
-        if (n <= 0) {
-          close(fd);
-          clients_.erase(std::find(clients_.begin(), clients_.end(), fd));
-          continue;
-        }
-        std::string reply;
-        switch (mode_) {
-          case Mode::kStall:
-            break;
-          case Mode::kGarbage:
-            for (int b = 0; b < 64; ++b) reply.push_back(static_cast<char>(rng()));
-            break;
-          case Mode::kHugeLength:
-            // Transaction id of the request, protocol 0, length 65535, unit, function, byte
-            // count 250, then far more bytes than any Modbus frame holds.
-            reply.assign(buf.data(), 2);
-            reply += std::string("\0\0\xff\xff", 4);
-            reply += buf[6];
-            reply += buf[7];
-            reply += '\xfa';
-            reply += std::string(64 * 1024, 'A');
-            break;
-        }
-        if (!reply.empty()) {
-          // Best effort: a client that stops reading must not block the peer.
-          (void)!send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        }
-      }
-    }
-  }
-
-  const Mode mode_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::vector<int> clients_;  // peer thread only
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::thread thread_;
+// How a misbehaving Modbus server answers (see testing::MisbehavingPeer).
+enum class Misbehaviour {
+  kStall,       // reads requests, never answers
+  kGarbage,     // answers every request with random bytes
+  kHugeLength,  // answers with an MBAP header announcing 65535 bytes, then floods
 };
+
+testing::MisbehavingPeer::Answer Answers(Misbehaviour m) {
+  return [m, rng = std::mt19937(7)](std::string_view request) mutable {
+    std::string reply;
+    switch (m) {
+      case Misbehaviour::kStall:
+        break;
+      case Misbehaviour::kGarbage:
+        for (int b = 0; b < 64; ++b) reply.push_back(static_cast<char>(rng()));
+        break;
+      case Misbehaviour::kHugeLength:
+        // Transaction id of the request, protocol 0, length 65535, unit, function, byte
+        // count 250, then far more bytes than any Modbus frame holds.
+        if (request.size() < 8) break;
+        reply.assign(request.data(), 2);
+        reply += std::string("\0\0\xff\xff", 4);
+        reply += request[6];
+        reply += request[7];
+        reply += '\xfa';
+        reply += std::string(64 * 1024, 'A');
+        break;
+    }
+    return reply;
+  };
+}
 
 // Every signal the tests read; all dimensionless except temp.
 constexpr const char* kAssets = R"(
@@ -529,9 +463,10 @@ TEST(ModbusE2E, ASilentUnitIdCostsTimeoutsButNotTheOtherUnitsOrTheConnection) {
 TEST(ModbusE2E, MisbehavingPeersCostTheirConnectorsTheConnectionAndNothingElse) {
   auto server = ModbusServer::Start();
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  MisbehavingPeer stall(MisbehavingPeer::Mode::kStall);
-  MisbehavingPeer garbage(MisbehavingPeer::Mode::kGarbage);
-  MisbehavingPeer huge(MisbehavingPeer::Mode::kHugeLength);
+  testing::MisbehavingPeer stall(Answers(Misbehaviour::kStall));
+  testing::MisbehavingPeer garbage(Answers(Misbehaviour::kGarbage));
+  testing::MisbehavingPeer huge(Answers(Misbehaviour::kHugeLength));
+  ASSERT_TRUE(stall.port() != 0 && garbage.port() != 0 && huge.port() != 0);
   const auto one_register = [](const std::string& asset) {
     return fmt::format(R"(
     devices:

@@ -3,22 +3,16 @@
 // browse path, with source timestamps and status codes; anonymous and user name logins; a
 // server killed and restarted; and misbehaving peers written here (a socket that never
 // answers, one that answers garbage, one that announces a huge message).
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/child_process.h"
@@ -86,88 +80,29 @@ class OpcuaServer {
   std::unique_ptr<ChildProcess> process_;
 };
 
-// A TCP peer on 127.0.0.1 that accepts clients and misbehaves.
-class MisbehavingPeer {
- public:
-  enum class Mode {
-    kStall,       // reads, never answers
-    kGarbage,     // answers everything with random bytes
-    kHugeLength,  // answers Hello with an ACK header announcing 4 GiB, then floods
-  };
-  explicit MisbehavingPeer(Mode mode) : mode_(mode) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        listen(listen_fd_, 16) != 0 ||
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ADD_FAILURE() << "cannot listen on loopback";
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~MisbehavingPeer() {
-    stop_ = true;
-    thread_.join();
-    for (int fd : clients_) close(fd);
-    close(listen_fd_);
-  }
-  int port() const { return port_; }
-  int connections() const { return connections_.load(); }
-
- private:
-  void Run() {
-    std::mt19937 rng(7);
-    std::vector<char> buf(4096);
-    while (!stop_) {
-      std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}};
-      for (int fd : clients_) fds.push_back({fd, POLLIN, 0});
-      if (poll(fds.data(), fds.size(), 20) <= 0) continue;
-      if (fds[0].revents & POLLIN) {
-        const int fd = accept(listen_fd_, nullptr, nullptr);
-        if (fd >= 0) {
-          fcntl(fd, F_SETFL, O_NONBLOCK);
-          clients_.push_back(fd);
-          ++connections_;
-        }
-      }
-      for (size_t i = 1; i < fds.size(); ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        const int fd = fds[i].fd;
-        const ssize_t n = read(fd, buf.data(), buf.size());
-        if (n <= 0) {
-          close(fd);
-          clients_.erase(std::find(clients_.begin(), clients_.end(), fd));
-          continue;
-        }
-        std::string reply;
-        switch (mode_) {
-          case Mode::kStall:
-            break;
-          case Mode::kGarbage:
-            for (int b = 0; b < 256; ++b) reply.push_back(static_cast<char>(rng()));
-            break;
-          case Mode::kHugeLength:
-            reply = std::string("ACKF\xff\xff\xff\xff", 8) + std::string(256 * 1024, 'A');
-            break;
-        }
-        if (!reply.empty()) {
-          (void)!send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        }
-      }
-    }
-  }
-
-  const Mode mode_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::vector<int> clients_;  // peer thread only
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::thread thread_;
+// How a misbehaving OPC UA server answers (see testing::MisbehavingPeer).
+enum class Misbehaviour {
+  kStall,       // reads, never answers
+  kGarbage,     // answers everything with random bytes
+  kHugeLength,  // answers Hello with an ACK header announcing 4 GiB, then floods
 };
+
+testing::MisbehavingPeer::Answer Answers(Misbehaviour m) {
+  return [m, rng = std::mt19937(7)](std::string_view) mutable {
+    std::string reply;
+    switch (m) {
+      case Misbehaviour::kStall:
+        break;
+      case Misbehaviour::kGarbage:
+        for (int b = 0; b < 256; ++b) reply.push_back(static_cast<char>(rng()));
+        break;
+      case Misbehaviour::kHugeLength:
+        reply = std::string("ACKF\xff\xff\xff\xff", 8) + std::string(256 * 1024, 'A');
+        break;
+    }
+    return reply;
+  };
+}
 
 constexpr const char* kAssets = R"(
 assets:
@@ -477,9 +412,10 @@ TEST(OpcuaE2E, AServerRestartLeavesAGapMarkerOnEveryItemThenRecovers) {
 TEST(OpcuaE2E, MisbehavingPeersCostTheirConnectorsTheConnectionAndNothingElse) {
   auto server = OpcuaServer::Start();
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  MisbehavingPeer stall(MisbehavingPeer::Mode::kStall);
-  MisbehavingPeer garbage(MisbehavingPeer::Mode::kGarbage);
-  MisbehavingPeer huge(MisbehavingPeer::Mode::kHugeLength);
+  testing::MisbehavingPeer stall(Answers(Misbehaviour::kStall));
+  testing::MisbehavingPeer garbage(Answers(Misbehaviour::kGarbage));
+  testing::MisbehavingPeer huge(Answers(Misbehaviour::kHugeLength));
+  ASSERT_TRUE(stall.port() != 0 && garbage.port() != 0 && huge.port() != 0);
   const std::string items = R"(
     items:
       - {node_id: "ns=1;s=Pump.Speed", signal: speed}

@@ -1,15 +1,19 @@
 #include "testing/testing.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace strata::testing {
 
@@ -122,5 +126,58 @@ Status MosquittoBroker::Restart() {
 bool MosquittoBroker::running() { return process_ && !process_->Poll(); }
 
 std::string MosquittoBroker::log() const { return ReadTextFile(dir_->File("mosquitto.log")); }
+
+MisbehavingPeer::MisbehavingPeer(Answer answer) : answer_(std::move(answer)) {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(listen_fd_, 16) != 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return;  // port() stays 0
+  }
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { Run(); });
+}
+
+MisbehavingPeer::~MisbehavingPeer() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  for (int fd : clients_) close(fd);
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+void MisbehavingPeer::Run() {
+  std::vector<char> buf(4096);
+  while (!stop_) {
+    std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}};
+    for (int fd : clients_) fds.push_back({fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), 20) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      const int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd >= 0) {
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        clients_.push_back(fd);
+        ++connections_;
+      }
+    }
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const int fd = fds[i].fd;
+      const ssize_t n = read(fd, buf.data(), buf.size());
+      if (n <= 0) {
+        close(fd);
+        clients_.erase(std::find(clients_.begin(), clients_.end(), fd));
+        continue;
+      }
+      const std::string reply = answer_(std::string_view(buf.data(), static_cast<size_t>(n)));
+      if (!reply.empty()) {
+        (void)!send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      }
+    }
+  }
+}
 
 }  // namespace strata::testing

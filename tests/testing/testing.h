@@ -3,10 +3,14 @@
 // loopback port.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
 
 #include "cli/child_process.h"
 #include "core/status.h"
@@ -45,10 +49,10 @@ std::string SourceDir();
 class MosquittoBroker {
  public:
   struct Options {
-    int port = 0;                     // 0: a free port
-    bool persistence = true;          // keep sessions and queued messages across restarts
+    int port = 0;             // 0: a free port
+    bool persistence = true;  // keep sessions and queued messages across restarts
     int max_queued_messages = 1000000;
-    std::string extra_config;         // appended lines
+    std::string extra_config;  // appended lines
   };
   // Starts the broker and waits until it accepts connections.
   static StatusOr<std::unique_ptr<MosquittoBroker>> Start(Options options);
@@ -72,6 +76,34 @@ class MosquittoBroker {
   Options options_;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ChildProcess> process_;
+};
+
+// A TCP peer on 127.0.0.1 (a free port) that accepts any number of clients and answers each
+// request it reads with `answer(request)`; an empty answer sends nothing (a stalled peer).
+// Answers are sent best effort (a client that stops reading never blocks the peer). For tests
+// of how a connector survives a misbehaving server. port() is 0 when it could not listen.
+class MisbehavingPeer {
+ public:
+  using Answer = std::function<std::string(std::string_view request)>;
+  explicit MisbehavingPeer(Answer answer);
+  ~MisbehavingPeer();
+  MisbehavingPeer(const MisbehavingPeer&) = delete;
+  MisbehavingPeer& operator=(const MisbehavingPeer&) = delete;
+
+  int port() const { return port_; }
+  // Connections accepted so far.
+  int connections() const { return connections_.load(); }
+
+ private:
+  void Run();
+
+  const Answer answer_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::vector<int> clients_;  // peer thread only
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
 };
 
 }  // namespace strata::testing
