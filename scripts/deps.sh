@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages listed in scripts/debian-packages.txt that are missing, then the
-# npm test peers (scripts/npm-deps.sh).
+# npm test peers (scripts/npm-deps.sh), then ONNX Runtime (scripts/fetch-onnxruntime.sh).
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,7 +20,8 @@ fi
 
 if ((${#missing[@]} == 0)); then
   echo "deps: all ${#wanted[@]} Debian packages present"
-  exec "$here/npm-deps.sh"
+  "$here/npm-deps.sh"
+  exec "$here/fetch-onnxruntime.sh"
 fi
 
 echo "deps: installing ${#missing[@]} missing Debian packages: ${missing[*]}"
@@ -38,4 +39,5 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "deps: done"
-exec "$here/npm-deps.sh"
+"$here/npm-deps.sh"
+exec "$here/fetch-onnxruntime.sh"
