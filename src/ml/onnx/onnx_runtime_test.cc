@@ -271,14 +271,24 @@ TEST(OnnxRuntimeLibraryTest, VersionIsThePinnedOne) {
   EXPECT_EQ(OnnxRuntime::LibraryVersion(), "1.30.0");  // scripts/fetch-onnxruntime.sh
 }
 
-TEST(XgboostToOnnxTest, ConvertedModelMatchesXgboostOnEveryRow) {
-  testing::TempDir dir;
-  RunScript("make_xgboost_reference.py", dir);
-  const Reference ref = ReadReference(dir.File("xgboost.txt"));
-  ASSERT_EQ(ref.num_features, 6u);
+// XGBoost model size: features, trees, depth.
+struct XgboostShape {
+  int features;
+  int trees;
+  int depth;
+};
+
+class XgboostToOnnxTest : public ::testing::TestWithParam<XgboostShape> {};
+
+// Loads `model` from `dir` and checks its scores against XGBoost's in `reference`.
+void ExpectMatchesXgboost(const testing::TempDir& dir, const std::string& model,
+                          const std::string& reference, size_t num_features) {
+  SCOPED_TRACE(model);
+  const Reference ref = ReadReference(dir.File(reference));
+  ASSERT_EQ(ref.num_features, num_features);
   OnnxOptions options;
   options.num_features = ref.num_features;
-  auto runtime = OnnxRuntime::Load(ReadBytes(dir.File("xgboost.onnx")), options);
+  auto runtime = OnnxRuntime::Load(ReadBytes(dir.File(model)), options);
   ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
   EXPECT_EQ((*runtime)->input_name(), "features");
   EXPECT_EQ((*runtime)->output_name(), "score");
@@ -296,6 +306,34 @@ TEST(XgboostToOnnxTest, ConvertedModelMatchesXgboostOnEveryRow) {
   }
   EXPECT_GT(rows_with_nan, 50u);  // the missing-value paths were exercised
 }
+
+TEST_P(XgboostToOnnxTest, ConvertedModelMatchesXgboostOnEveryRow) {
+  const XgboostShape shape = GetParam();
+  testing::TempDir dir;
+  ChildProcess::Options options;
+  options.argv = {"/usr/bin/python3",
+                  testing::SourceDir() + "/src/ml/onnx/testdata/make_xgboost_reference.py",
+                  dir.path(),
+                  std::to_string(shape.features),
+                  std::to_string(shape.trees),
+                  std::to_string(shape.depth)};
+  options.log_file = dir.File("make_xgboost_reference.log");
+  auto child = ChildProcess::Spawn(options);
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  ASSERT_EQ((*child)->WaitFor(120'000'000'000LL), 0) << testing::ReadTextFile(options.log_file);
+
+  ExpectMatchesXgboost(dir, "xgboost.onnx", "xgboost.txt", shape.features);
+  ExpectMatchesXgboost(dir, "xgboost_margin.onnx", "xgboost_margin.txt", shape.features);
+}
+
+// The second is the benchmark's model size (issue 4: 100 trees of depth 6, 32 features).
+INSTANTIATE_TEST_SUITE_P(Shapes, XgboostToOnnxTest,
+                         ::testing::Values(XgboostShape{6, 20, 4}, XgboostShape{32, 100, 6}),
+                         [](const ::testing::TestParamInfo<XgboostShape>& param_info) {
+                           return std::to_string(param_info.param.features) + "Features" +
+                                  std::to_string(param_info.param.trees) + "TreesDepth" +
+                                  std::to_string(param_info.param.depth);
+                         });
 
 }  // namespace
 }  // namespace strata::ml
