@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -265,6 +266,29 @@ TEST_F(OnnxRuntimeTest, ExplainIsAStatusNotACrash) {
   const Status status = (*runtime)->Explain(rows, contributions);
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("SHAP"));
+}
+
+size_t ThreadCount() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(OnnxRuntimeTest, RunsOnTheCallingThreadByDefault) {
+  // ONNX Runtime starts one idle thread per process with its first environment; beyond that,
+  // loading and running with the default options must not start threads.
+  auto first = LoadModel("mlp.onnx", Features(4));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const size_t before = ThreadCount();
+  auto runtime = LoadModel("tree_classifier.onnx", Features(3));
+  ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+  std::vector<float> rows(3 * 1000, 0.5f);
+  std::vector<float> scores(1000);
+  ASSERT_TRUE((*runtime)->Predict(rows, scores).ok());
+  EXPECT_EQ(ThreadCount(), before);
 }
 
 TEST(OnnxRuntimeLibraryTest, VersionIsThePinnedOne) {
