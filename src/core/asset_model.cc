@@ -6,6 +6,18 @@
 
 namespace strata {
 
+const SignalSpec* AssetType::FindSignal(std::string_view signal) const {
+  auto it = signal_index.find(std::string(signal));
+  return it == signal_index.end() ? nullptr : &signals[it->second];
+}
+
+const BearingSpec* AssetType::FindBearing(std::string_view bearing) const {
+  for (const auto& b : bearings) {
+    if (b.name == bearing) return &b;
+  }
+  return nullptr;
+}
+
 SignalId Asset::FindSignal(std::string_view name) const {
   auto it = type->signal_index.find(std::string(name));
   if (it == type->signal_index.end()) return kInvalidSignal;
@@ -79,6 +91,50 @@ SignalSpec ReadSignal(const std::string& name, ConfigNode& node) {
   return s;
 }
 
+std::vector<std::string> SignalNames(const AssetType& type) {
+  std::vector<std::string> names;
+  for (const auto& s : type.signals) names.push_back(s.name);
+  return names;
+}
+
+BearingSpec ReadBearing(const std::string& name, ConfigNode& node, const AssetType& type) {
+  BearingSpec b;
+  b.name = name;
+  if (name.empty() || name.find_first_of(" \t/{}#+") != std::string::npos) {
+    node.Fail(
+        fmt::format("bearing name '{}' must be non-empty and must not contain spaces or "
+                    "any of / {{ }} # +",
+                    name));
+  }
+  b.geometry = ReadBearingGeometry(node);
+  ConfigNode speed_node = node.Get("speed");
+  b.speed_signal = speed_node.AsString();
+  const SignalSpec* speed = type.FindSignal(b.speed_signal);
+  if (speed == nullptr) {
+    const std::string hint = ClosestMatch(b.speed_signal, SignalNames(type));
+    speed_node.Fail(fmt::format(
+        "bearing '{}': speed names signal '{}', which asset type '{}' does not declare{}; "
+        "name the scalar shaft-speed signal (e.g. speed, in {{rev}}/min)",
+        name, b.speed_signal, type.name,
+        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+  }
+  if (speed->kind != SignalKind::kScalar) {
+    speed_node.Fail(
+        fmt::format("bearing '{}': speed signal '{}' is a waveform; name a scalar "
+                    "shaft-speed signal",
+                    name, b.speed_signal));
+  }
+  auto to_hz = ConvertUnits(speed->parsed_unit, *ParseUnit("Hz"));
+  if (!to_hz.ok() || to_hz->offset != 0) {
+    speed_node.Fail(
+        fmt::format("bearing '{}': speed signal '{}' has unit '{}', not a rotational "
+                    "speed; give it a unit like {{rev}}/min or Hz",
+                    name, b.speed_signal, speed->unit));
+  }
+  b.speed_to_hz = to_hz->scale;
+  return b;
+}
+
 }  // namespace
 
 std::shared_ptr<const AssetModel> AssetModel::Read(ConfigNode& node) {
@@ -92,6 +148,11 @@ std::shared_ptr<const AssetModel> AssetModel::Read(ConfigNode& node) {
     for (auto& [signal_name, signal_node] : type_node.Get("signals").Entries()) {
       type->signal_index.emplace(signal_name, type->signals.size());
       type->signals.push_back(ReadSignal(signal_name, signal_node));
+    }
+    if (auto bearings = type_node.Find("bearings")) {
+      for (auto& [bearing_name, bearing_node] : bearings->Entries()) {
+        type->bearings.push_back(ReadBearing(bearing_name, bearing_node, *type));
+      }
     }
     type_index.emplace(type_name, type.get());
     model->types_.push_back(std::move(type));
@@ -149,6 +210,13 @@ StatusOr<std::shared_ptr<const AssetModel>> AssetModel::LoadFile(const std::stri
 const Asset* AssetModel::FindAsset(std::string_view path) const {
   auto it = asset_index_.find(std::string(path));
   return it == asset_index_.end() ? nullptr : it->second;
+}
+
+const AssetType* AssetModel::FindType(std::string_view name) const {
+  for (const auto& t : types_) {
+    if (t->name == name) return t.get();
+  }
+  return nullptr;
 }
 
 SignalId AssetModel::Find(std::string_view asset_path, std::string_view signal) const {

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/bearing.h"
 #include "core/config_node.h"
 #include "core/ids.h"
 #include "core/status.h"
@@ -36,11 +37,30 @@ struct SignalSpec {
   std::string description;
 };
 
+// A rolling-element bearing of an asset type, for vibration features at its defect
+// frequencies (core/bearing.h). Declared under the type's `bearings:`, e.g.
+//   bearings:
+//     bearing_de: {rolling_elements: 9, ball_diameter_mm: 7.94, pitch_diameter_mm: 39.04,
+//                  contact_angle_deg: 0, speed: speed}
+struct BearingSpec {
+  std::string name;  // e.g. "bearing_de"
+  BearingGeometry geometry;
+  // The type's scalar signal that gives the shaft speed (a rotational frequency, e.g. in
+  // {rev}/min), and the factor that turns its value into the shaft frequency in Hz.
+  std::string speed_signal;
+  double speed_to_hz = 1.0;
+};
+
 struct AssetType {
   std::string name;
   std::string description;
   std::vector<SignalSpec> signals;
   std::unordered_map<std::string, size_t> signal_index;  // name -> index in `signals`
+  std::vector<BearingSpec> bearings;
+
+  // nullptr when the type has no such signal / bearing.
+  const SignalSpec* FindSignal(std::string_view signal) const;
+  const BearingSpec* FindBearing(std::string_view bearing) const;
 };
 
 struct Asset {
@@ -66,6 +86,7 @@ class AssetModel {
   static StatusOr<std::shared_ptr<const AssetModel>> LoadFile(const std::string& path);
 
   const Asset* FindAsset(std::string_view path) const;
+  const AssetType* FindType(std::string_view name) const;
   // kInvalidSignal when the asset or its signal is unknown.
   SignalId Find(std::string_view asset_path, std::string_view signal) const;
 

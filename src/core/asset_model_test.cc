@@ -255,6 +255,79 @@ TEST(AssetModelTest, LoadFile) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+// ---------------------------------------------------------------- bearings
+
+// A type `m` with a speed signal, a temperature, a waveform and the bearing lines `bearings`
+// (indented by 4, starting at line 7).
+std::string WithBearings(const std::string& bearings) {
+  return "asset_types:\n"                                 // 1
+         "  m:\n"                                         // 2
+         "    signals:\n"                                 // 3
+         "      speed: {unit: \"{rev}/min\"}\n"           // 4
+         "      temp: {unit: Cel}\n"                      // 5
+         "      accel: {unit: m/s2, kind: waveform}\n" +  // 6
+         bearings +                                       // 7...
+         "assets:\n"
+         "  - {path: a/b, type: m}\n";
+}
+
+TEST(AssetModelTest, ReadsBearingsWithGeometryAndSpeed) {
+  ModelPtr model = Model(WithBearings(
+      "    bearings:\n"
+      "      bearing_de: {rolling_elements: 8, ball_diameter_mm: 6.35, pitch_diameter_mm: 31.5,"
+      " speed: speed}\n"
+      "      bearing_nde: {speed: speed, contact_angle_deg: 15}\n"));
+  ASSERT_NE(model, nullptr);
+  const AssetType* type = model->FindType("m");
+  ASSERT_NE(type, nullptr);
+  ASSERT_EQ(type->bearings.size(), 2u);
+  const BearingSpec* de = type->FindBearing("bearing_de");
+  ASSERT_NE(de, nullptr);
+  EXPECT_EQ(de->geometry, (BearingGeometry{8, 6.35, 31.5, 0.0}));
+  EXPECT_EQ(de->speed_signal, "speed");
+  EXPECT_NEAR(de->speed_to_hz, 1.0 / 60.0, 1e-15);  // {rev}/min -> Hz
+  const BearingSpec* nde = type->FindBearing("bearing_nde");
+  ASSERT_NE(nde, nullptr);
+  EXPECT_EQ(nde->geometry, (BearingGeometry{9, 7.94, 39.04, 15.0}));  // defaults
+  EXPECT_EQ(type->FindBearing("bearing_x"), nullptr);
+  EXPECT_EQ(model->FindType("nope"), nullptr);
+}
+
+TEST(AssetModelTest, BearingSpeedMustBeAScalarRotationalSpeedOfTheType) {
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      bearing_de: {speed: sped}\n")),
+              StartsWith("plant.yaml:8:27: asset_types.m.bearings.bearing_de.speed: bearing "
+                         "'bearing_de': speed names signal 'sped', which asset type 'm' does "
+                         "not declare (did you mean 'speed'?)"));
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      bearing_de: {rolling_elements: 9}\n")),
+              StartsWith("plant.yaml:8:19: asset_types.m.bearings.bearing_de: missing required "
+                         "key 'speed'"));
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      bearing_de: {speed: temp}\n")),
+              HasSubstr("not a rotational speed"));
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      bearing_de: {speed: accel}\n")),
+              HasSubstr("is a waveform"));
+}
+
+TEST(AssetModelTest, BearingGeometryIsChecked) {
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      b: {speed: speed, ball_diameter_mm: 40}\n")),
+              StartsWith("plant.yaml:8:10: asset_types.m.bearings.b: a bearing needs "
+                         "pitch_diameter_mm > ball_diameter_mm > 0"));
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      b: {speed: speed, rolling_elements: 2}\n")),
+              HasSubstr("asset_types.m.bearings.b.rolling_elements: rolling_elements must be"));
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      b: {speed: speed, contact_angle_deg: 90}\n")),
+              HasSubstr("contact_angle_deg must be in [0, 90)"));
+  EXPECT_THAT(ModelError(WithBearings("    bearings:\n"
+                                      "      b: {speed: speed, ball_diameter: 7}\n")),
+              HasSubstr("asset_types.m.bearings.b.ball_diameter: unknown key (did you mean "
+                        "'ball_diameter_mm'?)"));
+}
+
 // ---------------------------------------------------------------- signal errors
 
 TEST(AssetModelTest, BadUnitNamesThePlaceAndTheUnit) {

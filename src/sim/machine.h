@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/bearing.h"
 #include "core/observation.h"
-#include "sim/bearing.h"
 
 namespace strata::sim {
 

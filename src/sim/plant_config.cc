@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/asset_model.h"
+#include "core/bearing.h"
 #include "core/config_node.h"
 #include "core/time_util.h"
 
@@ -87,19 +88,7 @@ PlantConfig ReadPlant(ConfigNode& root) {
     spec.base_scrap_rate = m.Double("scrap_rate", spec.base_scrap_rate);
     spec.ambient_mean_c = m.Double("ambient_c", spec.ambient_mean_c);
     spec.resonance_hz = m.Double("resonance_hz", spec.resonance_hz);
-    if (auto b = m.Find("bearing")) {
-      spec.bearing.rolling_elements =
-          static_cast<int>(b->Int("rolling_elements", spec.bearing.rolling_elements));
-      spec.bearing.ball_diameter_mm = b->Double("ball_diameter_mm", spec.bearing.ball_diameter_mm);
-      spec.bearing.pitch_diameter_mm =
-          b->Double("pitch_diameter_mm", spec.bearing.pitch_diameter_mm);
-      spec.bearing.contact_angle_deg =
-          b->Double("contact_angle_deg", spec.bearing.contact_angle_deg);
-      if (spec.bearing.rolling_elements < 3 || !(spec.bearing.ball_diameter_mm > 0) ||
-          !(spec.bearing.pitch_diameter_mm > spec.bearing.ball_diameter_mm)) {
-        b->Fail("bearing needs rolling_elements >= 3 and pitch_diameter_mm > ball_diameter_mm > 0");
-      }
-    }
+    if (auto b = m.Find("bearing")) spec.bearing = ReadBearingGeometry(*b);
     if (auto schedule = m.Find("schedule")) {
       spec.run_ns = schedule->Duration("run");
       spec.stop_ns = schedule->Duration("stop");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/asset_model.h"
 #include "core/clock.h"
 
 namespace strata::sim {
@@ -153,6 +154,24 @@ TEST(PlantConfigTest, TheExamplePlantLoads) {
   EXPECT_EQ(c->vibration_samples, 4096u);
   ASSERT_TRUE(c->modbus.has_value());
   EXPECT_EQ(c->modbus->port, 1502);
+}
+
+// The vibration features find bearing geometry in the asset model; the simulator makes its
+// waveforms from plant.yaml. The two examples must describe the same bearings.
+TEST(PlantConfigTest, ExampleBearingsAgreeWithTheExampleAssetModel) {
+  const std::string dir = std::string(STRATA_DEFAULT_SOURCE_DIR) + "/examples/";
+  auto c = PlantConfig::Load(dir + "plant.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto model = AssetModel::LoadFile(dir + "assets.yaml");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  for (const MachineSpec& m : c->machines) {
+    const Asset* asset = (*model)->FindAsset(c->asset_prefix + "/" + m.name);
+    ASSERT_NE(asset, nullptr) << m.name;
+    const BearingSpec* b = asset->type->FindBearing("bearing_de");
+    ASSERT_NE(b, nullptr) << m.name;
+    EXPECT_EQ(b->geometry, m.bearing) << m.name << " (" << asset->type->name << ")";
+    EXPECT_EQ(b->speed_signal, "speed");
+  }
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
-#include "sim/bearing.h"
+#include "core/bearing.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <numbers>
 
-namespace strata::sim {
+namespace strata {
 namespace {
 
 // A 6205 deep-groove ball bearing: 9 balls of 7.94 mm on a 39.04 mm pitch circle, radial
@@ -47,4 +47,4 @@ TEST(ComputeDefectOrdersTest, ContactAngleShrinksEffectiveBallDiameter) {
 }
 
 }  // namespace
-}  // namespace strata::sim
+}  // namespace strata
