@@ -289,8 +289,11 @@ float TreeEnsemble::PredictMargin(std::span<const float> row) const {
     const TreeNode* node = nodes;
     while (node->left >= 0) {
       const float x = row[node->feature];
-      const bool go_left = std::isnan(x) ? node->default_left != 0 : x < node->value;
-      node = nodes + node->left + (go_left ? 0 : 1);
+      // Branch-free (the direction is unpredictable); NaN compares false, so a missing value
+      // goes left only when the split's default is left.
+      const uint32_t go_left = static_cast<uint32_t>(x < node->value) |
+                               (static_cast<uint32_t>(std::isnan(x)) & node->default_left);
+      node = nodes + node->left + (go_left ^ 1);
     }
     margin += node->value;
   }

@@ -1,5 +1,6 @@
 #include "ml/tree_shap.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -128,47 +129,103 @@ StatusOr<TreeShap> TreeShap::Build(const TreeEnsemble& ensemble, size_t table_bu
       }
     };
 
+    // Splits in breadth-first order; leaves with their paths. Two sibling leaves under a
+    // split on a feature new to their path share the same distinct features, and the left
+    // one's cold mask determines the right one's (the split's bit flipped): their tables are
+    // summed into one, indexed by the left leaf's mask, which halves the lookups per row.
+    struct PendingLeaf {
+      size_t node;
+      std::vector<uint32_t> features;
+      std::vector<double> z;
+      int64_t partner = -1;  // the right sibling folded into this leaf
+      uint64_t partner_bit = 0;
+      bool folded = false;  // folded into its left sibling
+    };
+    std::vector<PendingLeaf> pending;
+    std::vector<int64_t> pending_of(n, -1);
+    std::vector<uint8_t> new_feature(n, 0);  // the split's feature is not on its path yet
     std::vector<uint32_t> features;
     std::vector<double> z;
-    std::vector<double> values;
     for (size_t i = 0; i < n; ++i) {
       const TreeNode& node = nodes[i];
-      if (!node.is_leaf()) {
-        path_of(i, features, z);
-        size_t pos = 0;
-        while (pos < features.size() && features[pos] != node.feature) ++pos;
-        if (pos >= kMaxPathFeatures) {
-          return FailedPreconditionError(
-              "TreeSHAP: tree " + std::to_string(t) + " has a path with more than " +
-              std::to_string(kMaxPathFeatures) + " distinct features; not explainable");
-        }
-        const auto l = static_cast<size_t>(node.left);
-        shap.splits_.push_back(Split{node.value, node.feature, local[l], local[l + 1],
-                                     static_cast<uint8_t>(node.default_left),
-                                     static_cast<uint8_t>(pos)});
+      path_of(i, features, z);
+      if (node.is_leaf()) {
+        pending_of[i] = static_cast<int64_t>(pending.size());
+        pending.push_back(PendingLeaf{i, features, z});
         continue;
       }
-      path_of(i, features, z);
-      const int u = static_cast<int>(features.size());
-      Leaf leaf{node.value, static_cast<uint32_t>(u),
-                static_cast<uint32_t>(shap.leaf_features_.size()), false, 0};
-      shap.leaf_features_.insert(shap.leaf_features_.end(), features.begin(), features.end());
-      shap.leaf_z_.insert(shap.leaf_z_.end(), z.begin(), z.end());
-      const size_t size = u == 0 ? 0 : (size_t{1} << u) * static_cast<size_t>(u);
-      if (u > 0 && u <= kMaxTableBits && table_floats + size <= budget_floats) {
-        leaf.tabulated = true;
-        leaf.table_begin = shap.table_.size();
-        shap.table_.resize(shap.table_.size() + size);
-        values.resize(static_cast<size_t>(u));
-        for (uint64_t cold = 0; cold < (uint64_t{1} << u); ++cold) {
-          LeafShap(z.data(), u, cold, node.value, weights[static_cast<size_t>(u)], values.data());
-          float* row = shap.table_.data() + leaf.table_begin + cold * static_cast<uint64_t>(u);
-          for (int k = 0; k < u; ++k) row[k] = static_cast<float>(values[static_cast<size_t>(k)]);
-        }
-        table_floats += size;
+      size_t pos = 0;
+      while (pos < features.size() && features[pos] != node.feature) ++pos;
+      if (pos >= kMaxPathFeatures) {
+        return FailedPreconditionError(
+            "TreeSHAP: tree " + std::to_string(t) + " has a path with more than " +
+            std::to_string(kMaxPathFeatures) + " distinct features; not explainable");
       }
+      new_feature[i] = pos == features.size() ? 1 : 0;
+      const auto l = static_cast<size_t>(node.left);
+      shap.splits_.push_back(Split{node.value, node.feature, local[l], local[l + 1],
+                                   static_cast<uint8_t>(node.default_left),
+                                   static_cast<uint8_t>(pos)});
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const TreeNode& node = nodes[i];
+      if (node.is_leaf()) continue;
+      const auto l = static_cast<size_t>(node.left);
+      if (!nodes[l].is_leaf() || !nodes[l + 1].is_leaf() || !new_feature[i]) continue;
+      PendingLeaf& left = pending[static_cast<size_t>(pending_of[l])];
+      left.partner = pending_of[l + 1];
+      left.partner_bit = uint64_t{1} << (left.features.size() - 1);
+      pending[static_cast<size_t>(pending_of[l + 1])].folded = true;
+    }
+
+    std::vector<double> values;
+    std::vector<double> partner_values;
+    auto emit_direct = [&](const PendingLeaf& p) {
+      shap.leaves_.push_back(Leaf{nodes[p.node].value, static_cast<uint32_t>(p.features.size()),
+                                  static_cast<uint32_t>(shap.leaf_features_.size()), false, 0,
+                                  local[p.node]});
+      shap.leaf_features_.insert(shap.leaf_features_.end(), p.features.begin(), p.features.end());
+      shap.leaf_z_.insert(shap.leaf_z_.end(), p.z.begin(), p.z.end());
+    };
+    for (const PendingLeaf& p : pending) {
+      const int u = static_cast<int>(p.features.size());
+      if (p.folded || u == 0) continue;  // a tree that is one leaf only adds to the bias
+      const size_t size = (size_t{1} << std::min(u, kMaxTableBits)) * static_cast<size_t>(u);
+      const PendingLeaf* partner =
+          p.partner >= 0 ? &pending[static_cast<size_t>(p.partner)] : nullptr;
+      if (u > kMaxTableBits || table_floats + size > budget_floats) {
+        emit_direct(p);
+        if (partner != nullptr) emit_direct(*partner);
+        continue;
+      }
+      Leaf leaf{nodes[p.node].value,
+                static_cast<uint32_t>(u),
+                static_cast<uint32_t>(shap.leaf_features_.size()),
+                true,
+                shap.table_.size(),
+                local[p.node]};
+      shap.leaf_features_.insert(shap.leaf_features_.end(), p.features.begin(), p.features.end());
+      shap.leaf_z_.insert(shap.leaf_z_.end(), p.z.begin(), p.z.end());
+      shap.table_.resize(shap.table_.size() + size);
+      values.resize(static_cast<size_t>(u));
+      partner_values.assign(static_cast<size_t>(u), 0.0);
+      const auto& w = weights[static_cast<size_t>(u)];
+      for (uint64_t cold = 0; cold < (uint64_t{1} << u); ++cold) {
+        LeafShap(p.z.data(), u, cold, nodes[p.node].value, w, values.data());
+        if (partner != nullptr) {
+          LeafShap(partner->z.data(), u, cold ^ p.partner_bit, nodes[partner->node].value, w,
+                   partner_values.data());
+        }
+        float* row = shap.table_.data() + leaf.table_begin + cold * static_cast<uint64_t>(u);
+        for (size_t k = 0; k < static_cast<size_t>(u); ++k) {
+          row[k] = static_cast<float>(values[k] + partner_values[k]);
+        }
+      }
+      table_floats += size;
       shap.leaves_.push_back(leaf);
     }
+    shap.trees_.back().num_leaves =
+        static_cast<uint32_t>(shap.leaves_.size()) - shap.trees_.back().leaf_begin;
   }
   shap.bias_ = bias + ensemble.base_margin();
   return shap;
@@ -183,23 +240,26 @@ void TreeShap::ExplainRow(const float* row, uint64_t* cold, double* phi) const {
       const Split& split = splits[s];
       const uint64_t c = cold[s];
       const float x = row[split.feature];
-      const bool go_left = std::isnan(x) ? split.default_left != 0 : x < split.threshold;
-      const uint64_t bit = uint64_t{1} << split.bit;
-      cold[split.left] = go_left ? c : c | bit;
-      cold[split.right] = go_left ? c | bit : c;
+      // Branch-free: which way a row goes is unpredictable, a mispredicted branch per split
+      // would cost more than the rest of the loop. NaN compares false, so it goes left only
+      // when the split's default is left.
+      const uint64_t left =
+          static_cast<uint64_t>(x < split.threshold) |
+          (static_cast<uint64_t>(std::isnan(x)) & static_cast<uint64_t>(split.default_left));
+      cold[split.left] = c | ((left ^ 1) << split.bit);
+      cold[split.right] = c | (left << split.bit);
     }
     const Leaf* leaves = leaves_.data() + tree.leaf_begin;
-    const uint64_t* leaf_cold = cold + tree.num_splits;
     for (uint32_t l = 0; l < tree.num_leaves; ++l) {
       const Leaf& leaf = leaves[l];
       const uint32_t* features = leaf_features_.data() + leaf.feature_begin;
       const uint32_t u = leaf.u;
       if (leaf.tabulated) {
-        const float* values = table_.data() + leaf.table_begin + leaf_cold[l] * u;
+        const float* values = table_.data() + leaf.table_begin + cold[leaf.node] * u;
         for (uint32_t k = 0; k < u; ++k) phi[features[k]] += values[k];
       } else if (u > 0) {
         const int iu = static_cast<int>(u);
-        LeafShap(leaf_z_.data() + leaf.feature_begin, iu, leaf_cold[l], leaf.value,
+        LeafShap(leaf_z_.data() + leaf.feature_begin, iu, cold[leaf.node], leaf.value,
                  ShapleyWeights(iu), direct);
         for (uint32_t k = 0; k < u; ++k) phi[features[k]] += direct[k];
       }

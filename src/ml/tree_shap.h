@@ -71,6 +71,7 @@ class TreeShap {
     uint32_t feature_begin;  // into leaf_features_ (u entries) and, if !tabulated, leaf_z_
     bool tabulated;
     size_t table_begin;  // into table_: 2^u rows of u floats, indexed by the "cold" bit mask
+    uint32_t node;       // tree-local node id whose cold mask indexes the table
   };
   struct TreeRange {
     uint32_t split_begin;

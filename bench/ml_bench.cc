@@ -1,0 +1,222 @@
+// Edge intelligence: TreeSHAP and inference cost per row on one core, for the standard model
+// (100 trees of depth 6 on 32 features, binary:logistic, trained in-process with a fixed seed)
+// and the same 1024 rows (10% missing values) for every contender. XGBoost runs with
+// nthread = 1.
+//
+//   ShapOurs/N          our TreeSHAP (TreeShap::Explain), N rows per call
+//   ShapXgboost/N       XGBoost pred_contribs (XGBoosterPredictFromDMatrix type 2) on a
+//                       prebuilt DMatrix of N rows
+//   PredictRuntime/N    ModelRuntime::Predict (XgboostRuntime: our tree evaluation)
+//   PredictEnsemble/N   TreeEnsemble::PredictBatch directly (the interface's own overhead)
+//   PredictXgboost/N    XGBoosterPredictFromDense (inplace prediction, a reused proxy DMatrix,
+//                       the array interface prepared outside the timing): XGBoost's fastest
+//                       direct path for dense rows
+//
+// Each reports `per_row` (seconds per row; "u" = µs). At the end the ratios are printed.
+// Run: build/<dir>/bench/ml_bench [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+#include <xgboost/c_api.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ml/tree_ensemble.h"
+#include "ml/tree_shap.h"
+#include "ml/xgboost/test_models.h"
+#include "ml/xgboost/xgboost_handles.h"
+#include "ml/xgboost/xgboost_runtime.h"
+
+namespace strata::ml {
+namespace {
+
+constexpr size_t kFeatures = 32;
+constexpr size_t kRows = 1024;
+
+struct Fixture {
+  std::string model;
+  testing::Dataset rows;
+  std::unique_ptr<XgboostRuntime> runtime;
+  std::unique_ptr<xgb::Booster> booster;
+};
+
+Fixture& Shared() {
+  static Fixture* fixture = [] {
+    auto* f = new Fixture;
+    auto model = testing::StandardModel();
+    if (!model.ok()) {
+      std::fprintf(stderr, "training the benchmark model: %s\n", model.status().ToString().c_str());
+      std::abort();
+    }
+    f->model = *model;
+    f->rows = testing::RandomDataset({.rows = kRows, .seed = 2024, .missing_fraction = 0.1});
+    auto runtime = XgboostRuntime::Load(f->model, kFeatures);
+    auto booster = xgb::Booster::FromModel(f->model);
+    if (!runtime.ok() || !booster.ok() || !booster->SetParam("nthread", "1").ok()) {
+      std::fprintf(stderr, "loading the benchmark model failed\n");
+      std::abort();
+    }
+    f->runtime = std::move(runtime).value();
+    f->booster = std::make_unique<xgb::Booster>(std::move(booster).value());
+    return f;
+  }();
+  return *fixture;
+}
+
+void CountRows(benchmark::State& state, size_t rows_per_call) {
+  state.counters["per_row"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * rows_per_call),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+std::span<const float> Rows(const Fixture& f, size_t first, size_t n) {
+  return std::span<const float>(f.rows.X).subspan(first * kFeatures, n * kFeatures);
+}
+
+void ShapOurs(benchmark::State& state) {
+  Fixture& f = Shared();
+  const auto n = static_cast<size_t>(state.range(0));
+  std::vector<float> out(n * (kFeatures + 1));
+  size_t first = 0;
+  for (auto _ : state) {
+    if (!f.runtime->Explain(Rows(f, first, n), out).ok()) state.SkipWithError("explain");
+    benchmark::DoNotOptimize(out.data());
+    first = (first + n) % kRows;
+  }
+  CountRows(state, n);
+}
+BENCHMARK(ShapOurs)->Arg(1)->Arg(kRows);
+
+void ShapXgboost(benchmark::State& state) {
+  Fixture& f = Shared();
+  const auto n = static_cast<size_t>(state.range(0));
+  std::vector<xgb::DMatrix> matrices;
+  for (size_t first = 0; first < kRows; first += n) {
+    auto rows = Rows(f, first, n);
+    matrices.push_back(std::move(xgb::DMatrix::FromDense(rows, n, kFeatures)).value());
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    auto contributions = f.booster->Predict(matrices[next], xgb::PredictType::kContributions);
+    if (!contributions.ok()) state.SkipWithError("pred_contribs");
+    benchmark::DoNotOptimize(contributions);
+    next = (next + 1) % matrices.size();
+  }
+  CountRows(state, n);
+}
+BENCHMARK(ShapXgboost)->Arg(1)->Arg(kRows);
+
+void PredictRuntime(benchmark::State& state) {
+  Fixture& f = Shared();
+  ModelRuntime& runtime = *f.runtime;
+  const auto n = static_cast<size_t>(state.range(0));
+  std::vector<float> scores(n);
+  size_t first = 0;
+  for (auto _ : state) {
+    if (!runtime.Predict(Rows(f, first, n), scores).ok()) state.SkipWithError("predict");
+    benchmark::DoNotOptimize(scores.data());
+    first = (first + n) % kRows;
+  }
+  CountRows(state, n);
+}
+BENCHMARK(PredictRuntime)->Arg(1)->Arg(kRows);
+
+void PredictEnsemble(benchmark::State& state) {
+  Fixture& f = Shared();
+  const TreeEnsemble& ensemble = f.runtime->ensemble();
+  const auto n = static_cast<size_t>(state.range(0));
+  std::vector<float> scores(n);
+  size_t first = 0;
+  for (auto _ : state) {
+    if (!ensemble.PredictBatch(Rows(f, first, n), scores).ok()) state.SkipWithError("predict");
+    benchmark::DoNotOptimize(scores.data());
+    first = (first + n) % kRows;
+  }
+  CountRows(state, n);
+}
+BENCHMARK(PredictEnsemble)->Arg(1)->Arg(kRows);
+
+void PredictXgboost(benchmark::State& state) {
+  Fixture& f = Shared();
+  const auto n = static_cast<size_t>(state.range(0));
+  std::vector<std::string> arrays;
+  for (size_t first = 0; first < kRows; first += n) {
+    arrays.push_back(R"({"data": [)" +
+                     std::to_string(reinterpret_cast<std::uintptr_t>(Rows(f, first, n).data())) +
+                     R"(, true], "shape": [)" + std::to_string(n) + ", " +
+                     std::to_string(kFeatures) + R"(], "typestr": "<f4", "version": 3})");
+  }
+  static constexpr char kConfig[] =
+      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, )"
+      R"("strict_shape": false, "missing": NaN, "cache_id": 0})";
+  DMatrixHandle proxy = nullptr;
+  if (XGProxyDMatrixCreate(&proxy) != 0) state.SkipWithError("XGProxyDMatrixCreate");
+  size_t next = 0;
+  for (auto _ : state) {
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* result = nullptr;
+    if (XGBoosterPredictFromDense(f.booster->handle(), arrays[next].c_str(), kConfig, proxy, &shape,
+                                  &dim, &result) != 0) {
+      state.SkipWithError(XGBGetLastError());
+      break;
+    }
+    benchmark::DoNotOptimize(result);
+    next = (next + 1) % arrays.size();
+  }
+  XGDMatrixFree(proxy);
+  CountRows(state, n);
+}
+BENCHMARK(PredictXgboost)->Arg(1)->Arg(kRows);
+
+// Console output plus the ratios of the runs above (same run, same machine).
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+      auto it = run.counters.find("per_row");
+      if (it != run.counters.end()) per_row_[run.benchmark_name()] = it->second.value;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  void PrintRatios() const {
+    std::printf("\nper row, single-threaded (µs) and ratios:\n");
+    for (const char* n : {"1", "1024"}) {
+      const std::string rows(n);
+      Ratio("TreeSHAP: XGBoost pred_contribs / ours", "ShapXgboost/" + rows, "ShapOurs/" + rows);
+      Ratio("inference: ModelRuntime / direct XGBoost C API", "PredictRuntime/" + rows,
+            "PredictXgboost/" + rows);
+      Ratio("inference: ModelRuntime / TreeEnsemble (interface overhead)", "PredictRuntime/" + rows,
+            "PredictEnsemble/" + rows);
+    }
+  }
+
+ private:
+  void Ratio(const char* what, const std::string& a, const std::string& b) const {
+    auto x = per_row_.find(a);
+    auto y = per_row_.find(b);
+    if (x == per_row_.end() || y == per_row_.end()) return;
+    std::printf("  %-62s %-18s %9.3f µs  %-18s %9.3f µs  ratio %7.2f\n", what, a.c_str(),
+                x->second * 1e6, b.c_str(), y->second * 1e6, x->second / y->second);
+  }
+
+  std::map<std::string, double> per_row_;
+};
+
+}  // namespace
+}  // namespace strata::ml
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  strata::ml::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}
