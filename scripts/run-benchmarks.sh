@@ -20,3 +20,6 @@ echo "== OPC UA end to end, 5,000 items on node-opcua: $build/bench/opcua_e2e_be
 echo
 echo "== Modbus poll cycle, 2,000 registers on 10 devices: $build/bench/modbus_bench"
 "$build/bench/modbus_bench" --seconds 5 --interval-ms 100
+echo
+echo "== TreeSHAP and inference, ours vs XGBoost C API (one core): $build/bench/ml_bench"
+"$build/bench/ml_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true

@@ -12,12 +12,16 @@
 // and o_j = 1 when the row follows every one of those edges, else 0. Its Shapley value for i is
 //   phi_i = v (o_i - z_i) sum_{S subset of U\{i}, o_S = 1} |S|!(u-|S|-1)!/u! prod_{U\{i}\S} z_j.
 // It depends on the row only through the u bits o_j, so Build tabulates it for every leaf and
-// every one of the 2^u bit patterns. Explaining a row is then, per tree: one comparison per
-// split to find which bits each leaf sees (a top-down pass), and per leaf one table lookup
-// adding u values. That is O(leaves * depth) per tree, with no floating-point work beyond the
-// additions; memory is sum over leaves of 2^u * u floats (about 10 MB for 100 trees of depth
-// 6). Leaves with long paths (u > kMaxTableBits) or past the memory budget are computed per
-// row from their cover ratios instead (O(u^3)), with the same result.
+// every one of the 2^u bit patterns. Two sibling leaves under a split on a feature new to
+// their path share their features, and the left one's pattern fixes the right one's (the
+// split's bit flipped), so their tables are summed into one. Explaining a row is then, per
+// tree: one branch-free comparison per split, propagating the "cold" bit patterns top-down,
+// and per (folded) leaf one table lookup adding u values. That is O(leaves * depth) per tree
+// with no floating-point work beyond the additions: about 21 µs per row for 100 trees of
+// depth 6 on one core, 25x faster than XGBoost's pred_contribs (bench/ml_bench). Memory is
+// at most 2^u * u floats per leaf (2 MiB for that model). Leaves with long paths
+// (u > kMaxTableBits) or past the memory budget are computed per row from their cover ratios
+// instead (O(u^3)), with the same result.
 //
 // Threading: immutable after Build; Explain is const and safe to call concurrently.
 #pragma once

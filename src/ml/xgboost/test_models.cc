@@ -50,8 +50,7 @@ StatusOr<std::string> StandardModel(Dataset* data) {
 StatusOr<std::vector<float>> XgboostPredict(const std::string& model_json,
                                             const std::vector<float>& X, size_t features,
                                             int type) {
-  STRATA_ASSIGN_OR_RETURN(xgb::Booster booster, xgb::Booster::FromModel(model_json));
-  STRATA_RETURN_IF_ERROR(booster.SetParam("nthread", "1"));
+  STRATA_ASSIGN_OR_RETURN(xgb::Booster booster, xgb::Booster::FromModel(model_json, 1));
   STRATA_ASSIGN_OR_RETURN(xgb::DMatrix matrix,
                           xgb::DMatrix::FromDense(X, X.size() / features, features));
   STRATA_ASSIGN_OR_RETURN(xgb::Prediction prediction,

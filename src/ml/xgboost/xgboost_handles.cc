@@ -52,11 +52,12 @@ StatusOr<Booster> Booster::ForTraining(const DMatrix& train) {
   return booster;
 }
 
-StatusOr<Booster> Booster::FromModel(std::string_view model_bytes) {
+StatusOr<Booster> Booster::FromModel(std::string_view model_bytes, int nthread) {
   BoosterHandle handle = nullptr;
   STRATA_RETURN_IF_ERROR(Check(XGBoosterCreate(nullptr, 0, &handle), "XGBoosterCreate"));
   Booster booster;
   booster.handle_.reset(handle);
+  if (nthread > 0) STRATA_RETURN_IF_ERROR(booster.SetParam("nthread", std::to_string(nthread)));
   STRATA_RETURN_IF_ERROR(
       Check(XGBoosterLoadModelFromBuffer(handle, model_bytes.data(), model_bytes.size()),
             "XGBoosterLoadModelFromBuffer"));

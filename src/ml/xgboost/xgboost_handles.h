@@ -53,7 +53,10 @@ class Booster {
   // An empty booster to train on `train` (its data is cached by the booster).
   [[nodiscard]] static StatusOr<Booster> ForTraining(const DMatrix& train);
   // A booster holding the model in `model_bytes` (JSON or UBJSON, as saved by XGBoost).
-  [[nodiscard]] static StatusOr<Booster> FromModel(std::string_view model_bytes);
+  // `nthread` > 0 sets XGBoost's threads for predicting; 0 keeps its default (all cores).
+  // Hazard: loading itself runs on XGBoost's default OpenMP pool (all cores) whatever nthread
+  // says, and the pool stays for the life of the process.
+  [[nodiscard]] static StatusOr<Booster> FromModel(std::string_view model_bytes, int nthread = 0);
 
   [[nodiscard]] Status SetParam(std::string_view name, std::string_view value);
   [[nodiscard]] Status UpdateOneIter(int iteration, const DMatrix& train);

@@ -3,8 +3,6 @@
 #include <string>
 #include <utility>
 
-#include "ml/xgboost/xgboost_handles.h"
-
 namespace strata::ml {
 
 StatusOr<std::unique_ptr<XgboostRuntime>> XgboostRuntime::Load(std::string_view model_json_bytes,
@@ -15,14 +13,6 @@ StatusOr<std::unique_ptr<XgboostRuntime>> XgboostRuntime::Load(std::string_view 
         "xgboost model has num_feature " + std::to_string(ensemble.num_features()) +
         " but the package's feature spec has " + std::to_string(num_features) +
         " features; retrain the model on the package's features");
-  }
-  // XGBoost itself must accept the same bytes: the model we serve is the model it trained.
-  STRATA_ASSIGN_OR_RETURN(xgb::Booster booster, xgb::Booster::FromModel(model_json_bytes));
-  STRATA_ASSIGN_OR_RETURN(size_t xgb_features, booster.NumFeatures());
-  if (xgb_features != num_features) {
-    return InvalidArgumentError("xgboost model: XGBoost reads num_feature " +
-                                std::to_string(xgb_features) + ", expected " +
-                                std::to_string(num_features));
   }
   std::optional<TreeShap> shap;
   if (auto built = TreeShap::Build(ensemble); built.ok()) shap = std::move(built).value();

@@ -1,14 +1,17 @@
 // XgboostRuntime: the ModelRuntime for XGBoost tree models (kind "xgboost").
 //
-// Load parses the model's JSON into a TreeEnsemble, checks that XGBoost itself loads the same
-// bytes with the same number of features, and precomputes our TreeSHAP tables.
+// Load parses the model's JSON into a TreeEnsemble and precomputes our TreeSHAP tables; it
+// does not call XGBoost (whose model loading starts an OpenMP thread pool whatever nthread
+// says): serving and explaining need no XGBoost at run time. The tests check on every model
+// that XGBoost, from the same bytes, predicts and explains the same.
 //
 // Predict evaluates the trees itself (TreeEnsemble), not through XGBoost's C API: measured
-// with bench/ml_bench on a 100-tree depth-6 32-feature model, one row costs ~2 µs this way
-// against ~25 µs through XGBoosterPredictFromDense (the fastest direct C API path for one row),
-// and a batch of 1024 rows is also faster on one thread; the results agree with XGBoost to
-// float rounding (tested to 1e-6). Explain is our exact TreeSHAP (TreeShap), which matches
-// XGBoost's pred_contribs to 1e-5 and is much faster (see docs/benchmarks.md).
+// with bench/ml_bench on the 100-tree depth-6 32-feature model, one core, one row costs
+// 2.2 µs this way against 10.3 µs through XGBoosterPredictFromDense (inplace prediction, the
+// fastest direct C API path), and in batches of 1024 rows 2.2 against 3.0 µs per row; the
+// results agree with XGBoost to float rounding (tested to 1e-6). Explain is our exact TreeSHAP
+// (TreeShap): it matches XGBoost's pred_contribs to 1e-5 and takes 21 µs per row against
+// XGBoost's 545 µs (docs/benchmarks.md).
 //
 // Threading: as ModelRuntime (one thread at a time per runtime); Predict and Explain do not
 // mutate the runtime, so concurrent calls are in fact safe.
@@ -30,8 +33,8 @@ namespace strata::ml {
 class XgboostRuntime final : public ModelRuntime {
  public:
   // `model_json_bytes`: XGBoost JSON (XGBoosterSaveModelToBuffer {"format": "json"}).
-  // Errors (invalid_argument): not a model XGBoost and TreeEnsemble both read, an unsupported
-  // model (see TreeEnsemble), a model whose num_feature is not `num_features`.
+  // Errors (invalid_argument): not a model TreeEnsemble reads, an unsupported model (see
+  // TreeEnsemble), a model whose num_feature is not `num_features`.
   [[nodiscard]] static StatusOr<std::unique_ptr<XgboostRuntime>> Load(
       std::string_view model_json_bytes, size_t num_features);
 

@@ -61,6 +61,27 @@ TEST_F(XgboostRuntimeTest, PredictsAndExplainsLikeXgboost) {
   }
 }
 
+size_t ThreadCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
+}
+
+// An edge loads models at run time: loading, predicting and explaining start no threads (no
+// XGBoost call, hence no OpenMP pool; the fixture's training ran on one XGBoost thread).
+TEST_F(XgboostRuntimeTest, StartsNoThreads) {
+  const size_t before = ThreadCount();
+  auto runtime = XgboostRuntime::Load(*model_, 32);
+  ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+  std::vector<float> rows(32, 0.25f), score(1), contributions(33);
+  ASSERT_TRUE((*runtime)->Predict(rows, score).ok());
+  ASSERT_TRUE((*runtime)->Explain(rows, contributions).ok());
+  EXPECT_EQ(ThreadCount(), before);
+}
+
 TEST_F(XgboostRuntimeTest, RefusesAModelWithAnotherFeatureCount) {
   auto runtime = XgboostRuntime::Load(*model_, 31);
   ASSERT_FALSE(runtime.ok());
