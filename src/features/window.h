@@ -146,7 +146,8 @@ class WindowAssembler {
   WindowSpec spec_;
   std::vector<std::string> signal_names_;
   std::vector<bool> is_waveform_;
-  int count_index_ = -1;  // kCount: index of the counted signal in signal_names_
+  std::vector<int> index_of_type_signal_;  // type's signal index -> index here, or -1
+  int count_index_ = -1;                   // kCount: index of the counted signal in signal_names_
   Options options_;
   std::map<const Asset*, std::unique_ptr<AssetState>> assets_;
   WindowCounters counters_;
