@@ -33,11 +33,15 @@ StatusOr<double> NumberParam(const Json& parent, std::string_view key, std::stri
   if (!value->is_string()) {
     return ModelError(std::string(where) + "." + std::string(key) + " is not a number");
   }
-  const std::string& text = value->get_ref<const std::string&>();
+  std::string_view text = value->get_ref<const std::string&>();
+  // XGBoost 2 writes base_score as a one-element vector: "[5E-1]".
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+  }
   double out = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(out)) {
-    return ModelError(std::string(where) + "." + std::string(key) + " = \"" + text +
+    return ModelError(std::string(where) + "." + std::string(key) + " = \"" + std::string(text) +
                       "\" is not a number");
   }
   return out;
@@ -133,9 +137,11 @@ StatusOr<Tree> ParseTree(const Json& json, size_t index, size_t num_features) {
   Tree tree;
   tree.nodes.reserve(num_nodes);
   tree.cover.reserve(num_nodes);
-  std::vector<size_t> source;  // source[i]: XGBoost's index of our node i
+  std::vector<size_t> source;   // source[i]: XGBoost's index of our node i
+  std::vector<uint32_t> depth;  // depth[i]: edges from the root to our node i
   std::vector<uint8_t> seen(num_nodes, 0);
   source.push_back(0);
+  depth.push_back(0);
   seen[0] = 1;
   tree.nodes.emplace_back();
   for (size_t i = 0; i < source.size(); ++i) {
@@ -158,6 +164,10 @@ StatusOr<Tree> ParseTree(const Json& json, size_t index, size_t num_features) {
     if (seen[static_cast<size_t>(l)] || seen[static_cast<size_t>(r)] || l == r) {
       return ModelError(node_where + " has a child that is already in the tree (a cycle)");
     }
+    if (depth[i] + 1 > TreeEnsemble::kMaxDepth) {
+      return ModelError(where + " is deeper than " + std::to_string(TreeEnsemble::kMaxDepth) +
+                        " levels: not supported");
+    }
     const double feature = (*split_index)[from].get<double>();
     if (feature < 0 || feature >= static_cast<double>(num_features) ||
         feature != std::floor(feature)) {
@@ -171,6 +181,8 @@ StatusOr<Tree> ParseTree(const Json& json, size_t index, size_t num_features) {
     seen[static_cast<size_t>(r)] = 1;
     source.push_back(static_cast<size_t>(l));
     source.push_back(static_cast<size_t>(r));
+    depth.push_back(depth[i] + 1);
+    depth.push_back(depth[i] + 1);
     tree.nodes.emplace_back();  // invalidates `node`
     tree.nodes.emplace_back();
   }

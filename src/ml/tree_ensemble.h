@@ -52,10 +52,14 @@ struct Tree {
 
 class TreeEnsemble {
  public:
+  // Deeper trees are refused (XGBoost's default max_depth is 6): it bounds the work per row
+  // and TreeShap's precomputation on hostile input.
+  static constexpr uint32_t kMaxDepth = 256;
+
   // Parses an XGBoost JSON model. Errors: invalid_argument naming the key and tree that is
   // wrong (not JSON, missing keys, inconsistent arrays, child indices out of range or forming
-  // a cycle, split feature >= num_feature) or unsupported (objective, booster, multi-output,
-  // categorical splits). Never throws.
+  // a cycle, split feature >= num_feature, deeper than kMaxDepth) or unsupported (objective,
+  // booster, multi-output, categorical splits). Never throws.
   [[nodiscard]] static StatusOr<TreeEnsemble> FromXgboostJson(std::string_view json);
 
   size_t num_features() const { return num_features_; }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,74 @@ TEST(TreeShapTest, ExplainRefusesWrongSizes) {
   EXPECT_TRUE(shap->Explain(rows, out).ok());
   rows.resize(7);
   EXPECT_EQ(shap->Explain(rows, out).code(), StatusCode::kInvalidArgument);
+}
+
+// A model written by hand in XGBoost's JSON layout: `nodes` entries of
+// {left, right, feature, condition (threshold or leaf value), default_left, cover}.
+struct HandNode {
+  int left, right, feature;
+  double condition;
+  int default_left;
+  double cover;
+};
+std::string HandModel(const std::vector<HandNode>& nodes, size_t num_features,
+                      const std::string& objective = "reg:squarederror") {
+  nlohmann::json tree;
+  for (const HandNode& n : nodes) {
+    tree["left_children"].push_back(n.left);
+    tree["right_children"].push_back(n.right);
+    tree["split_indices"].push_back(n.feature);
+    tree["split_conditions"].push_back(n.condition);
+    tree["default_left"].push_back(n.default_left);
+    tree["sum_hessian"].push_back(n.cover);
+  }
+  tree["tree_param"] = {{"num_nodes", std::to_string(nodes.size())}};
+  nlohmann::json model;
+  model["learner"]["objective"]["name"] = objective;
+  model["learner"]["learner_model_param"] = {{"num_feature", std::to_string(num_features)},
+                                             {"base_score", "[5E-1]"}};
+  model["learner"]["gradient_booster"]["name"] = "gbtree";
+  model["learner"]["gradient_booster"]["model"]["trees"].push_back(tree);
+  return model.dump();
+}
+
+TEST(TreeShapTest, OneSplitByHand) {
+  // x0 < 0.5 → -1 (cover 4), else 2 (cover 6). Bias = 0.5 + (4·-1 + 6·2)/10 = 1.3; a row
+  // going left has phi_0 = -1 - 0.8 = -1.8, a row going right 2 - 0.8 = 1.2, and a missing
+  // x0 follows default_left (right here).
+  const std::string model =
+      HandModel({{1, 2, 0, 0.5, 0, 10}, {-1, -1, 0, -1.0, 0, 4}, {-1, -1, 0, 2.0, 0, 6}}, 2);
+  auto ensemble = TreeEnsemble::FromXgboostJson(model);
+  ASSERT_TRUE(ensemble.ok()) << ensemble.status().ToString();
+  auto shap = TreeShap::Build(*ensemble);
+  ASSERT_TRUE(shap.ok());
+  const std::vector<float> rows = {0.0f, 7.0f, 0.9f, 7.0f, std::nanf(""), 7.0f};
+  std::vector<float> out(9);
+  ASSERT_TRUE(shap->Explain(rows, out).ok());
+  const std::vector<float> expected = {-1.8f, 0, 1.3f, 1.2f, 0, 1.3f, 1.2f, 0, 1.3f};
+  for (size_t i = 0; i < out.size(); ++i) EXPECT_NEAR(out[i], expected[i], 1e-6) << i;
+  EXPECT_FLOAT_EQ(ensemble->PredictMargin(std::span(rows).subspan(0, 2)), -0.5f);
+  EXPECT_FLOAT_EQ(ensemble->PredictMargin(std::span(rows).subspan(4, 2)), 2.5f);
+}
+
+TEST(TreeShapTest, RefusesTreesDeeperThanTheLimit) {
+  // A chain: node 2k splits into a leaf (2k+1) and the next split (2k+2).
+  auto chain = [](size_t depth) {
+    std::vector<HandNode> nodes;
+    for (size_t d = 0; d < depth; ++d) {
+      const int i = static_cast<int>(nodes.size());
+      nodes.push_back({i + 1, i + 2, 0, 0.5, 1, 1});
+      nodes.push_back({-1, -1, 0, 1.0, 0, 0.5});
+    }
+    nodes.push_back({-1, -1, 0, 2.0, 0, 0.5});
+    return HandModel(nodes, 1);
+  };
+  auto ok = TreeEnsemble::FromXgboostJson(chain(TreeEnsemble::kMaxDepth));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(TreeShap::Build(*ok).ok());
+  auto deep = TreeEnsemble::FromXgboostJson(chain(TreeEnsemble::kMaxDepth + 1));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("deeper than"), std::string::npos);
 }
 
 }  // namespace
