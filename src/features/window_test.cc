@@ -265,6 +265,43 @@ TEST_F(WindowTest, CountWindowsOverAWaveform) {
   EXPECT_EQ(out[0].signals[0].samples, 2u);  // a at 0.5 and 1.5 s; 2.5 s is past the end
 }
 
+TEST_F(WindowTest, SlidingCountWindowsOverAScalarSignal) {
+  WindowSpec spec;
+  spec.kind = WindowSpec::Kind::kCount;
+  spec.samples = 10;
+  spec.step_samples = 5;
+  spec.count_signal = "a";
+  std::vector<Observation> obs;
+  for (int i = 0; i < 30; ++i) {
+    obs.push_back(Scalar("x/m1", "a", i * kSec, i));
+    obs.push_back(Scalar("x/m1", "b", i * kSec + kSec / 2, 100 + i));
+  }
+  std::vector<std::string> reference;
+  for (size_t batch : {size_t{1}, size_t{4}, obs.size()}) {
+    auto w = Make(spec, {.allowed_lateness_ns = 0});
+    std::vector<CompletedWindow> out;
+    for (size_t i = 0; i < obs.size(); i += batch) {
+      w->Add(std::span(obs).subspan(i, std::min(batch, obs.size() - i)), &out);
+    }
+    w->Flush(std::numeric_limits<int64_t>::max(), &out);
+    // Readings 0-9, 5-14, 10-19, 15-24, 20-29.
+    ASSERT_EQ(out.size(), 5u);
+    for (size_t k = 0; k < out.size(); ++k) {
+      EXPECT_EQ(out[k].signals[0].samples, 10u);
+      EXPECT_EQ(out[k].signals[0].scalars.front().value, 5.0 * static_cast<double>(k));
+      EXPECT_EQ(out[k].start_ns, static_cast<int64_t>(5 * k) * kSec);
+      EXPECT_EQ(out[k].end_ns, static_cast<int64_t>(5 * k + 9) * kSec + 1);
+      // b at +0.5 s: nine of them fall before the last a of the window.
+      EXPECT_EQ(out[k].signals[1].samples, 9u);
+    }
+    if (batch == 1) {
+      reference = Describe(out);
+    } else {
+      EXPECT_EQ(Describe(out), reference);
+    }
+  }
+}
+
 TEST_F(WindowTest, ResultDoesNotDependOnBatching) {
   // Two assets, three signals, arrivals out of order by up to 3 s (lateness 5 s).
   std::vector<Observation> obs;
