@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "core/asset_model.h"
-#include "core/bearing.h"
 #include "core/config_node.h"
 #include "core/status.h"
 
