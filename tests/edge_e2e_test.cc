@@ -246,6 +246,9 @@ class GatedStore final : public Store {
   StatusOr<std::vector<Event>> QueryEvents(int64_t f, int64_t t, size_t l) override {
     return inner_->QueryEvents(f, t, l);
   }
+  StatusOr<std::vector<Record>> QueryRecords(const RecordQuery& q) override {
+    return inner_->QueryRecords(q);
+  }
   StatusOr<StoreStats> Stats() override { return inner_->Stats(); }
   StatusOr<RetentionResult> EnforceRetention(const RetentionPolicy& p, int64_t now) override {
     return inner_->EnforceRetention(p, now);

@@ -25,7 +25,8 @@ class BoundedQueue {
  public:
   using CostFn = std::function<size_t(const T&)>;
 
-  explicit BoundedQueue(size_t capacity, CostFn cost = [](const T&) { return size_t{1}; })
+  explicit BoundedQueue(
+      size_t capacity, CostFn cost = [](const T&) { return size_t{1}; })
       : capacity_(capacity), cost_fn_(std::move(cost)) {}
 
   // Blocks while the queue is full. Returns false only when the queue is closed (before or
@@ -48,6 +49,20 @@ class BoundedQueue {
     cost_ += c;
     items_.push_back(Entry{std::move(item), c});
     lock.unlock();
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Enqueues `item` only if there is room now (or the queue is empty); never blocks. Returns
+  // false when full or closed, leaving `item` with the caller.
+  bool TryPush(T& item) {
+    const size_t c = cost_fn_(item);
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || !HasRoom(c)) return false;
+      cost_ += c;
+      items_.push_back(Entry{std::move(item), c});
+    }
     not_empty_.notify_one();
     return true;
   }

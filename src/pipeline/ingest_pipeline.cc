@@ -1,12 +1,12 @@
 #include "pipeline/ingest_pipeline.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "core/time_util.h"
 
@@ -40,23 +40,23 @@ IngestPipeline::IngestPipeline(IngestPipelineOptions options,
                                           "Store transactions that failed and were retried")),
       retention_deleted_(metrics.GetCounter("strata_edge_retention_deleted_total",
                                             "Rows deleted by the retention policy")),
-      outbox_dropped_(metrics.GetCounter(
-          "strata_edge_outbox_dropped_total",
-          "Records deleted by retention before the hub acknowledged them")),
+      outbox_dropped_(
+          metrics.GetCounter("strata_edge_outbox_dropped_total",
+                             "Records deleted by retention before the hub acknowledged them")),
       commit_seconds_(metrics.GetGauge("strata_edge_store_commit_seconds_total",
                                        "Time spent in store transactions")) {
   metrics.AddCallbackGauge("strata_edge_queue_depth", "Items waiting in a pipeline queue",
                            {{"queue", "raw"}}, [this] { return double(raw_queue_.size()); });
   metrics.AddCallbackGauge("strata_edge_queue_depth", "Items waiting in a pipeline queue",
                            {{"queue", "store"}}, [this] { return double(batch_queue_.cost()); });
-  metrics.AddCallbackGauge(
-      "strata_edge_queue_blocked_seconds_total",
-      "Time producers waited on a full queue: backpressure exerted", {{"queue", "raw"}},
-      [this] { return double(raw_queue_.blocked_ns()) / 1e9; });
-  metrics.AddCallbackGauge(
-      "strata_edge_queue_blocked_seconds_total",
-      "Time producers waited on a full queue: backpressure exerted", {{"queue", "store"}},
-      [this] { return double(batch_queue_.blocked_ns()) / 1e9; });
+  metrics.AddCallbackGauge("strata_edge_queue_blocked_seconds_total",
+                           "Time producers waited on a full queue: backpressure exerted",
+                           {{"queue", "raw"}},
+                           [this] { return double(raw_queue_.blocked_ns()) / 1e9; });
+  metrics.AddCallbackGauge("strata_edge_queue_blocked_seconds_total",
+                           "Time producers waited on a full queue: backpressure exerted",
+                           {{"queue", "store"}},
+                           [this] { return double(batch_queue_.blocked_ns()) / 1e9; });
   metrics.AddCallbackGauge("strata_edge_signals_stale", "Signals with no recent reading", {},
                            [this] { return double(watchdog_.stale_count()); });
   metrics.AddCallbackGauge("strata_edge_store_rows", "Rows in the edge store",
@@ -68,8 +68,8 @@ IngestPipeline::IngestPipeline(IngestPipelineOptions options,
   metrics.AddCallbackGauge("strata_edge_store_used_bytes",
                            "Bytes of the store in use (what retention by size bounds)", {},
                            [this] { return double(store_stats().used_bytes); });
-  metrics.AddCallbackGauge("strata_edge_store_file_bytes", "Bytes of the store files on disk",
-                           {}, [this] { return double(store_stats().file_bytes); });
+  metrics.AddCallbackGauge("strata_edge_store_file_bytes", "Bytes of the store files on disk", {},
+                           [this] { return double(store_stats().file_bytes); });
   metrics.AddCallbackGauge("strata_edge_store_last_seq",
                            "Highest committed seq of the observation stream", {},
                            [this] { return double(store_stats().last_obs_seq); });
@@ -162,8 +162,8 @@ void IngestPipeline::LogStalenessEvents(const std::vector<Event>& events, size_t
 void IngestPipeline::WriterLoop() {
   std::vector<WriteBatch> pending;
   WriteBatch merged;
-  int64_t next_retention = clock_.NowNs() + std::min<int64_t>(options_.retention_interval_ns,
-                                                              10 * kNsPerSec);
+  int64_t next_retention =
+      clock_.NowNs() + std::min<int64_t>(options_.retention_interval_ns, 10 * kNsPerSec);
   int64_t next_stats = clock_.NowNs() + options_.stats_interval_ns;
   while (true) {
     pending.clear();
@@ -189,6 +189,7 @@ void IngestPipeline::WriterLoop() {
           std::move(b.dead_letters.begin(), b.dead_letters.end(),
                     std::back_inserter(merged.dead_letters));
           std::move(b.events.begin(), b.events.end(), std::back_inserter(merged.events));
+          std::move(b.records.begin(), b.records.end(), std::back_inserter(merged.records));
         }
       }
       Commit(merged);
@@ -208,8 +209,8 @@ void IngestPipeline::WriterLoop() {
 
 void IngestPipeline::Commit(WriteBatch& batch) {
   int64_t backoff_ns = 100 * kNsPerMs;
-  const auto give_up_at = std::chrono::steady_clock::now() +
-                          std::chrono::nanoseconds(options_.stop_timeout_ns);
+  const auto give_up_at =
+      std::chrono::steady_clock::now() + std::chrono::nanoseconds(options_.stop_timeout_ns);
   while (true) {
     AppendResult result;
     const auto start = std::chrono::steady_clock::now();
@@ -228,7 +229,8 @@ void IngestPipeline::Commit(WriteBatch& batch) {
     commit_failures_.Add();
     spdlog::error("edge store: cannot commit {} rows: {}; holding them and retrying in {}",
                   batch.size(), s.ToString(), FormatDuration(backoff_ns));
-    if (stopping_.load() && batch_queue_.closed() && std::chrono::steady_clock::now() > give_up_at) {
+    if (stopping_.load() && batch_queue_.closed() &&
+        std::chrono::steady_clock::now() > give_up_at) {
       spdlog::critical("edge store: giving up at shutdown; {} rows not stored", batch.size());
       return;
     }
@@ -257,7 +259,7 @@ void IngestPipeline::RunRetention() {
       return;
     }
     retention_deleted_.Add(result->observations_deleted + result->dead_letters_deleted +
-                           result->events_deleted);
+                           result->events_deleted + result->records_deleted);
     if (result->outbox_dropped > 0) {
       outbox_dropped_.Add(result->outbox_dropped);
       spdlog::warn("edge store: retention deleted {} records the hub has not acknowledged",

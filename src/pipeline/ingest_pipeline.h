@@ -64,6 +64,11 @@ class IngestPipeline {
   // Processes and commits everything already queued, then stops. Stop the connectors first.
   void Stop();
 
+  // Hands a batch made downstream of the store (decisions, alert events) to the writer without
+  // ever blocking: false when the writer is behind (or stopped); the caller keeps the batch and
+  // tries again later. Safe from any thread; safe from the commit observer's consumers.
+  bool TrySubmit(WriteBatch& batch) { return batch_queue_.TryPush(batch); }
+
   // Called after each successful commit with what was written (seqs filled in) and the commit
   // time. Set before Start.
   using CommitObserver = std::function<void(const WriteBatch& batch, int64_t commit_ns)>;

@@ -3,6 +3,8 @@
 // What it keeps, each keyed by a per-edge monotonic `seq` within its stream:
 //   stream "obs" — observations: scalars and waveform blocks (blocks stored compressed);
 //   stream "dlq" — dead letters;
+//   record streams — derived records the edge makes itself, each a JSON document about one
+//   subject: "dec" decisions, "alr" alert events (see core/decision.h);
 // plus events (stale signals, connector state, policy drops) and an outbox: the seq ranges of
 // each stream that were committed but not yet acknowledged by the hub (see AckOutbox).
 //
@@ -36,6 +38,30 @@ namespace strata {
 
 inline constexpr std::string_view kObservationStream = "obs";
 inline constexpr std::string_view kDeadLetterStream = "dlq";
+inline constexpr std::string_view kDecisionStream = "dec";
+inline constexpr std::string_view kAlertStream = "alr";
+
+// True for the streams that hold Records (kDecisionStream, kAlertStream).
+inline bool IsRecordStream(std::string_view stream) {
+  return stream == kDecisionStream || stream == kAlertStream;
+}
+
+// A derived record: one JSON document of a record stream about one subject (an asset path).
+struct Record {
+  std::string stream;   // a record stream (IsRecordStream)
+  int64_t ts_ns = 0;    // when it happened, ns since the Unix epoch (a decision: window end)
+  std::string subject;  // what it is about, e.g. the asset path
+  std::string body;     // a JSON document; its schema belongs to the stream
+  uint64_t seq = 0;     // per edge and stream, assigned when committed; 0 before
+};
+
+struct RecordQuery {
+  std::string stream;
+  std::string subject;  // exact; "" = every subject
+  int64_t from_ns = 0;  // inclusive, record time
+  int64_t to_ns = 0;    // exclusive
+  size_t limit = 1000;
+};
 
 // What one Append writes, in one transaction. Append fills in `seq` of each observation
 // written and of each dead letter.
@@ -43,13 +69,17 @@ struct WriteBatch {
   std::vector<Observation> observations;
   std::vector<DeadLetter> dead_letters;
   std::vector<Event> events;
+  std::vector<Record> records;
 
-  size_t size() const { return observations.size() + dead_letters.size() + events.size(); }
+  size_t size() const {
+    return observations.size() + dead_letters.size() + events.size() + records.size();
+  }
   bool empty() const { return size() == 0; }
   void clear() {
     observations.clear();
     dead_letters.clear();
     events.clear();
+    records.clear();
   }
 };
 
@@ -58,11 +88,12 @@ struct AppendResult {
   uint64_t duplicates = 0;  // observations already stored (same signal and ts): not written
   uint64_t dead_letters_written = 0;
   uint64_t events_written = 0;
+  uint64_t records_written = 0;
 };
 
 struct ObservationQuery {
-  std::string asset;   // exact asset path
-  std::string signal;  // exact signal name; "" = every signal of the asset
+  std::string asset;    // exact asset path
+  std::string signal;   // exact signal name; "" = every signal of the asset
   int64_t from_ns = 0;  // inclusive, source time
   int64_t to_ns = 0;    // exclusive, source time
   size_t limit = 10000;
@@ -94,6 +125,7 @@ struct StoreStats {
   uint64_t blocks = 0;        // of which waveform blocks
   uint64_t dead_letters = 0;
   uint64_t events = 0;
+  uint64_t records = 0;    // decisions, alert events, ...
   int64_t used_bytes = 0;  // pages in use × page size (what retention by size bounds)
   int64_t file_bytes = 0;  // database file + WAL on disk
   uint64_t last_obs_seq = 0;
@@ -110,6 +142,7 @@ struct RetentionResult {
   uint64_t observations_deleted = 0;
   uint64_t dead_letters_deleted = 0;
   uint64_t events_deleted = 0;
+  uint64_t records_deleted = 0;
   // Records deleted by retention while still waiting in the outbox (never acknowledged by a
   // hub). Callers must raise these as events: this is data the hub will never get.
   uint64_t outbox_dropped = 0;
@@ -139,6 +172,9 @@ class Store {
   virtual StatusOr<std::vector<Event>> QueryEvents(int64_t from_ns, int64_t to_ns,
                                                    size_t limit) = 0;
 
+  // Records of one stream in [from, to) of record time, newest first.
+  virtual StatusOr<std::vector<Record>> QueryRecords(const RecordQuery& q) = 0;
+
   virtual StatusOr<StoreStats> Stats() = 0;
 
   // Deletes the oldest data until the policy holds, in bounded steps (see RetentionResult).
@@ -160,7 +196,7 @@ struct SqliteStoreOptions {
   std::string path;
   bool read_only = false;
   Durability durability = Durability::kFull;
-  bool outbox = true;  // record committed ranges in the outbox for the uplink
+  bool outbox = true;             // record committed ranges in the outbox for the uplink
   int64_t cache_bytes = 4 << 20;  // SQLite page cache per connection
   // Needed to write: names of the signals and sources that observations refer to.
   std::shared_ptr<const AssetModel> model;

@@ -1,6 +1,6 @@
 // The embedded SQLite implementation of Store (see store/store.h for the contract).
 //
-// Layout (schema version 2, recorded in meta):
+// Layout (schema version 3, recorded in meta; version 2 is migrated on open by a writer):
 //   `streams`  the last seq of each stream, so that seqs never go back even when retention
 //              deletes every row;
 //   `signals`  interns (asset, signal, unit): a unit change in the asset model makes a new
@@ -17,6 +17,7 @@
 //              the chunk shares (NULL quality: per observation in `data`; NULL source: none,
 //              or per observation when `data` says so). `max_ingest_ts` serves retention by
 //              age. The one index, (signal, first_ts), serves queries and duplicate checks;
+//   `records`  derived records (decisions, alert events): one JSON body per (stream, seq);
 //   `outbox`   the committed, unacknowledged seq ranges.
 //
 // Chunks are bounded (kMaxChunkObservations, kMaxChunkSpanNs). Observations older than what
@@ -45,6 +46,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <tuple>
@@ -67,7 +69,7 @@ using sqlite::StaticBlob;
 using sqlite::StaticText;
 using sqlite::Transaction;
 
-constexpr int64_t kSchemaVersion = 2;
+constexpr int64_t kSchemaVersion = 3;
 
 // chunks.kind
 constexpr int64_t kKindScalars = 0;
@@ -121,6 +123,16 @@ CREATE INDEX events_ts ON events(ts);
 CREATE TABLE outbox(stream TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
                     PRIMARY KEY(stream, first_seq)) WITHOUT ROWID;
 )sql";
+
+// Added by schema 3 (and by the migration from 2).
+constexpr std::string_view kRecordsSchema = R"sql(
+CREATE TABLE records(stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
+                     subject TEXT NOT NULL, body TEXT NOT NULL,
+                     PRIMARY KEY(stream, seq)) WITHOUT ROWID;
+CREATE INDEX records_ts ON records(stream, ts);
+)sql";
+
+constexpr std::string_view kRecordStreams[] = {kDecisionStream, kAlertStream};
 
 // --- writer lock ---
 
@@ -196,6 +208,7 @@ struct Counts {
   uint64_t blocks = 0;
   uint64_t dead_letters = 0;
   uint64_t events = 0;
+  uint64_t records = 0;
 };
 
 // An inclusive range of seqs.
@@ -245,6 +258,7 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<ObservationRow>> QueryObservations(const ObservationQuery& q) override;
   StatusOr<std::vector<DeadLetter>> QueryDeadLetters(const DeadLetterQuery& q) override;
   StatusOr<std::vector<Event>> QueryEvents(int64_t from_ns, int64_t to_ns, size_t limit) override;
+  StatusOr<std::vector<Record>> QueryRecords(const RecordQuery& q) override;
   StatusOr<StoreStats> Stats() override;
   StatusOr<RetentionResult> EnforceRetention(const RetentionPolicy& policy,
                                              int64_t now_ns) override;
@@ -266,8 +280,10 @@ class SqliteStore final : public Store {
   Status LoadMaxTs(SignalState* state);
 
   Status Validate(const WriteBatch& batch) const;
-  Status WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dlq_seq, AppendResult* r,
+  Status WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dlq_seq,
+                   std::map<std::string, uint64_t, std::less<>>* record_seqs, AppendResult* r,
                    uint64_t* blocks);
+  Status MigrateFrom2();
   Status InsertObservations(std::vector<Observation>& obs, uint64_t* seq, AppendResult* r,
                             uint64_t* blocks);
   Status InsertSignal(std::span<const BatchKey> keys, std::vector<Observation>& obs, uint64_t* seq,
@@ -288,6 +304,7 @@ class SqliteStore final : public Store {
   StatusOr<Deleted> DeleteObservationsThrough(uint64_t first_seq);
   StatusOr<Deleted> DeleteDeadLetters(std::optional<int64_t> before_ts, int64_t max_rows);
   StatusOr<uint64_t> DeleteEvents(int64_t before_ts, int64_t max_rows);
+  StatusOr<Deleted> DeleteRecords(std::string_view stream, int64_t before_ts, int64_t max_rows);
   StatusOr<uint64_t> DropFromOutbox(std::string_view stream, std::vector<SeqRange>& deleted);
   StatusOr<std::optional<int64_t>> OldestStored(std::string_view stream, int64_t first,
                                                 int64_t last);
@@ -303,14 +320,17 @@ class SqliteStore final : public Store {
 
   struct Statements {
     Statement insert_chunk, chunks_of_signal_desc, chunks_holding, update_max_span, insert_dlq,
-        insert_event, upsert_stream, insert_outbox;
+        insert_event, insert_record, upsert_stream, insert_outbox;
     Statement insert_signal, select_signal, insert_source, select_source;
-    Statement query_signals, source_by_id, query_dlq, query_events, outbox_of_stream;
+    Statement query_signals, source_by_id, query_dlq, query_events, query_records, outbox_of_stream;
   } st_;
+  // False for a schema 2 store opened read-only (not migrated): it has no records.
+  bool has_records_ = true;
 
   // Writer state. Seqs are the last committed ones; they only move on commit.
   uint64_t last_obs_seq_ = 0;
   uint64_t last_dlq_seq_ = 0;
+  std::map<std::string, uint64_t, std::less<>> last_record_seqs_;  // by record stream
   std::optional<Counts> counts_;  // loaded on first use, then kept up to date on commit
   // By SignalId; committed state only (an Append stages its changes in pending_states_).
   std::vector<SignalState> signals_;
@@ -417,6 +437,7 @@ Status SqliteStore::InitSchema() {
   }
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
   STRATA_RETURN_IF_ERROR(db_->Exec(kSchema));
+  STRATA_RETURN_IF_ERROR(db_->Exec(kRecordsSchema));
   const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -449,7 +470,13 @@ Status SqliteStore::CheckSchema() {
         "path",
         path(), version));
   }
-  if (version < kSchemaVersion) {
+  if (version == 2) {
+    if (writer()) {
+      STRATA_RETURN_IF_ERROR(MigrateFrom2());
+    } else {
+      has_records_ = false;
+    }
+  } else if (version < kSchemaVersion) {
     // Schema 1 (a row per observation) only ever existed in development builds: no migration.
     return FailedPreconditionError(fmt::format(
         "store '{}' was created by an older strata development build (schema {}); move it "
@@ -464,6 +491,15 @@ Status SqliteStore::CheckSchema() {
     }
   }
   return Status::Ok();
+}
+
+// Schema 2 → 3 adds the records table; nothing else changes.
+Status SqliteStore::MigrateFrom2() {
+  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
+  STRATA_RETURN_IF_ERROR(db_->Exec(kRecordsSchema));
+  STRATA_RETURN_IF_ERROR(db_->Exec(
+      fmt::format("UPDATE meta SET value = '{}' WHERE key = 'schema_version'", kSchemaVersion)));
+  return txn.Commit();
 }
 
 // The columns a chunk reader gets, in this order (see ChunkRow).
@@ -487,6 +523,12 @@ Status SqliteStore::PrepareStatements() {
   STRATA_RETURN_IF_ERROR(prepare(&st_.query_events,
                                  "SELECT ts, kind, subject, detail FROM events "
                                  "WHERE ts >= ?1 AND ts < ?2 ORDER BY ts DESC, id DESC LIMIT ?3"));
+  if (has_records_) {
+    STRATA_RETURN_IF_ERROR(prepare(&st_.query_records,
+                                   "SELECT seq, ts, subject, body FROM records WHERE stream = ?1 "
+                                   "AND ts >= ?2 AND ts < ?3 AND (?4 = '' OR subject = ?4) "
+                                   "ORDER BY ts DESC, seq DESC LIMIT ?5"));
+  }
   STRATA_RETURN_IF_ERROR(prepare(&st_.outbox_of_stream,
                                  "SELECT first_seq, last_seq FROM outbox WHERE stream = ?1 "
                                  "ORDER BY first_seq LIMIT ?2"));
@@ -512,6 +554,9 @@ Status SqliteStore::PrepareStatements() {
                                  "payload, truncated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   STRATA_RETURN_IF_ERROR(prepare(
       &st_.insert_event, "INSERT INTO events(ts, kind, subject, detail) VALUES(?1, ?2, ?3, ?4)"));
+  STRATA_RETURN_IF_ERROR(prepare(&st_.insert_record,
+                                 "INSERT INTO records(stream, seq, ts, subject, body) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5)"));
   STRATA_RETURN_IF_ERROR(prepare(&st_.upsert_stream,
                                  "INSERT INTO streams(name, last_seq) VALUES(?1, ?2) "
                                  "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq"));
@@ -546,6 +591,15 @@ Status SqliteStore::LoadSeqs() {
                                           "dead_letters), 0))"));
   last_obs_seq_ = static_cast<uint64_t>(obs);
   last_dlq_seq_ = static_cast<uint64_t>(dlq);
+  for (std::string_view stream : kRecordStreams) {
+    STRATA_ASSIGN_OR_RETURN(
+        int64_t last,
+        db_->QueryInt64(fmt::format(
+            "SELECT MAX(COALESCE((SELECT last_seq FROM streams WHERE name = '{0}'), 0), "
+            "COALESCE((SELECT MAX(seq) FROM records WHERE stream = '{0}'), 0))",
+            stream)));
+    last_record_seqs_[std::string(stream)] = static_cast<uint64_t>(last);
+  }
   return Status::Ok();
 }
 
@@ -639,6 +693,14 @@ Status SqliteStore::Validate(const WriteBatch& batch) const {
       }
     }
   }
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    if (!IsRecordStream(batch.records[i].stream)) {
+      return InvalidArgumentError(
+          fmt::format("record {} of the batch: '{}' is not a record "
+                      "stream (streams: {}, {})",
+                      i, batch.records[i].stream, kDecisionStream, kAlertStream));
+    }
+  }
   for (size_t i = 0; i < batch.dead_letters.size(); ++i) {
     if (static_cast<int>(batch.dead_letters[i].reason) >= kRejectReasonCount) {
       return InvalidArgumentError(fmt::format("dead letter {} of the batch: reason {} is unknown",
@@ -657,36 +719,42 @@ Status SqliteStore::Append(WriteBatch& batch, AppendResult* result) {
   AppendResult r;
   uint64_t obs_seq = last_obs_seq_;
   uint64_t dlq_seq = last_dlq_seq_;
+  auto record_seqs = last_record_seqs_;
   uint64_t blocks = 0;
   new_signals_.clear();
   new_sources_.clear();
   pending_states_.clear();
-  const Status status = WriteRows(batch, &obs_seq, &dlq_seq, &r, &blocks);
+  const Status status = WriteRows(batch, &obs_seq, &dlq_seq, &record_seqs, &r, &blocks);
   if (!status.ok()) {
     // Rolled back: nothing of the batch is stored and no seq was consumed.
     for (SignalId id : new_signals_) signals_[id] = SignalState{};
     for (SourceId id : new_sources_) source_rows_[id] = 0;
     for (Observation& o : batch.observations) o.seq = 0;
     for (DeadLetter& d : batch.dead_letters) d.seq = 0;
+    for (Record& rec : batch.records) rec.seq = 0;
     return status.WithContext(fmt::format(
-        "store '{}': appending {} observations, {} dead letters and {} events failed; nothing "
-        "was written",
-        path(), batch.observations.size(), batch.dead_letters.size(), batch.events.size()));
+        "store '{}': appending {} observations, {} dead letters, {} events and {} records "
+        "failed; nothing was written",
+        path(), batch.observations.size(), batch.dead_letters.size(), batch.events.size(),
+        batch.records.size()));
   }
   last_obs_seq_ = obs_seq;
   last_dlq_seq_ = dlq_seq;
+  last_record_seqs_ = std::move(record_seqs);
   for (const auto& [id, state] : pending_states_) signals_[id] = state;
   if (counts_) {
     counts_->observations += r.observations_written;
     counts_->blocks += blocks;
     counts_->dead_letters += r.dead_letters_written;
     counts_->events += r.events_written;
+    counts_->records += r.records_written;
   }
   if (result != nullptr) *result = r;
   return Status::Ok();
 }
 
 Status SqliteStore::WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dlq_seq,
+                              std::map<std::string, uint64_t, std::less<>>* record_seqs,
                               AppendResult* r, uint64_t* blocks) {
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
   STRATA_RETURN_IF_ERROR(InsertObservations(batch.observations, obs_seq, r, blocks));
@@ -709,7 +777,22 @@ Status SqliteStore::WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dl
     ++r->events_written;
   }
   STRATA_RETURN_IF_ERROR(EndStream(kObservationStream, last_obs_seq_, *obs_seq));
+  for (Record& rec : batch.records) {
+    uint64_t& seq = (*record_seqs)[rec.stream];
+    Statement& st = st_.insert_record;
+    Statement::ResetGuard reset(st);
+    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{rec.stream}, seq + 1, rec.ts_ns,
+                                      StaticText{rec.subject}, StaticText{rec.body}));
+    STRATA_RETURN_IF_ERROR(st.Run());
+    rec.seq = ++seq;
+    ++r->records_written;
+  }
   STRATA_RETURN_IF_ERROR(EndStream(kDeadLetterStream, last_dlq_seq_, *dlq_seq));
+  for (std::string_view stream : kRecordStreams) {
+    const auto before = last_record_seqs_.find(stream);
+    const auto after = record_seqs->find(stream);
+    STRATA_RETURN_IF_ERROR(EndStream(stream, before->second, after->second));
+  }
   return txn.Commit();
 }
 
@@ -1225,19 +1308,46 @@ StatusOr<std::vector<Event>> SqliteStore::QueryEvents(int64_t from_ns, int64_t t
 
 // --- stats ---
 
+StatusOr<std::vector<Record>> SqliteStore::QueryRecords(const RecordQuery& q) {
+  std::vector<Record> out;
+  if (!IsRecordStream(q.stream)) {
+    return InvalidArgumentError(
+        fmt::format("store '{}': '{}' is not a record stream (streams: "
+                    "{}, {})",
+                    path(), q.stream, kDecisionStream, kAlertStream));
+  }
+  if (!has_records_) return out;  // a schema 2 store, not migrated yet: it has none
+  Statement& st = st_.query_records;
+  Statement::ResetGuard reset(st);
+  STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{q.stream}, q.from_ns, q.to_ns, StaticText{q.subject},
+                                    ToInt64(q.limit)));
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    Record& r = out.emplace_back();
+    r.stream = q.stream;
+    r.seq = static_cast<uint64_t>(st.ColumnInt64(0));
+    r.ts_ns = st.ColumnInt64(1);
+    r.subject = std::string(st.ColumnText(2));
+    r.body = std::string(st.ColumnText(3));
+  }
+  return out;
+}
+
 StatusOr<Counts> SqliteStore::CountRows() {
   Counts c;
-  STRATA_ASSIGN_OR_RETURN(Statement st,
-                          db_->Prepare("SELECT (SELECT TOTAL(count) FROM chunks), "
-                                       "(SELECT COUNT(*) FROM chunks WHERE kind = 1), "
-                                       "(SELECT COUNT(*) FROM dead_letters), "
-                                       "(SELECT COUNT(*) FROM events)"));
+  const std::string sql = fmt::format(
+      "SELECT (SELECT TOTAL(count) FROM chunks), (SELECT COUNT(*) FROM chunks WHERE kind = 1), "
+      "(SELECT COUNT(*) FROM dead_letters), (SELECT COUNT(*) FROM events), {}",
+      has_records_ ? "(SELECT COUNT(*) FROM records)" : "0");
+  STRATA_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql));
   STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return InternalError("store: row counts returned no row");
   c.observations = static_cast<uint64_t>(st.ColumnInt64(0));
   c.blocks = static_cast<uint64_t>(st.ColumnInt64(1));
   c.dead_letters = static_cast<uint64_t>(st.ColumnInt64(2));
   c.events = static_cast<uint64_t>(st.ColumnInt64(3));
+  c.records = static_cast<uint64_t>(st.ColumnInt64(4));
   return c;
 }
 
@@ -1280,6 +1390,7 @@ StatusOr<StoreStats> SqliteStore::Stats() {
   s.blocks = counts.blocks;
   s.dead_letters = counts.dead_letters;
   s.events = counts.events;
+  s.records = counts.records;
   STRATA_ASSIGN_OR_RETURN(s.used_bytes, UsedBytes());
   STRATA_ASSIGN_OR_RETURN(
       int64_t outbox,
@@ -1375,6 +1486,30 @@ StatusOr<uint64_t> SqliteStore::DeleteEvents(int64_t before_ts, int64_t max_rows
   return static_cast<uint64_t>(db_->changes());
 }
 
+// Deletes up to `max_rows` of the oldest records of `stream` older than `before_ts`.
+StatusOr<Deleted> SqliteStore::DeleteRecords(std::string_view stream, int64_t before_ts,
+                                             int64_t max_rows) {
+  Deleted d;
+  std::vector<SeqRange> seqs;
+  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
+  {
+    STRATA_ASSIGN_OR_RETURN(Statement st,
+                            db_->Prepare("DELETE FROM records WHERE stream = ?1 AND seq IN "
+                                         "(SELECT seq FROM records WHERE stream = ?1 AND ts < ?2 "
+                                         "ORDER BY ts LIMIT ?3) RETURNING seq"));
+    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, before_ts, max_rows));
+    for (;;) {
+      STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0)});
+    }
+  }
+  d.rows = seqs.size();
+  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(stream, seqs));
+  STRATA_RETURN_IF_ERROR(txn.Commit());
+  return d;
+}
+
 // The lowest seq of `stream` still stored in [first, last], if any.
 StatusOr<std::optional<int64_t>> SqliteStore::OldestStored(std::string_view stream, int64_t first,
                                                            int64_t last) {
@@ -1393,8 +1528,13 @@ StatusOr<std::optional<int64_t>> SqliteStore::OldestStored(std::string_view stre
       Statement st,
       db_->Prepare(stream == kObservationStream
                        ? "SELECT MIN(first_seq) FROM chunks WHERE first_seq BETWEEN ?1 AND ?2"
-                       : "SELECT MIN(seq) FROM dead_letters WHERE seq BETWEEN ?1 AND ?2"));
-  STRATA_RETURN_IF_ERROR(st.BindAll(first, last));
+                   : stream == kDeadLetterStream
+                       ? "SELECT MIN(seq) FROM dead_letters WHERE seq BETWEEN ?1 AND ?2"
+                       : "SELECT MIN(seq) FROM records WHERE seq BETWEEN ?1 AND ?2 AND "
+                         "stream = ?3"));
+  STRATA_RETURN_IF_ERROR(stream == kObservationStream || stream == kDeadLetterStream
+                             ? st.BindAll(first, last)
+                             : st.BindAll(first, last, StaticText{stream}));
   STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
   if (row && !st.ColumnIsNull(0)) oldest = st.ColumnInt64(0);
   return oldest;
@@ -1511,6 +1651,17 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
       if (d->rows == 0) break;
       account(*d, false);
     }
+    for (std::string_view stream : kRecordStreams) {
+      while (budget > 0) {
+        StatusOr<Deleted> d = DeleteRecords(stream, cutoff, std::min(budget, kRetentionChunkRows));
+        if (!d.ok()) return fail(d.status());
+        if (d->rows == 0) break;
+        res.records_deleted += d->rows;
+        res.outbox_dropped += d->outbox_dropped;
+        counts->records -= std::min(counts->records, d->rows);
+        budget -= static_cast<int64_t>(d->rows);
+      }
+    }
     while (budget > 0) {
       StatusOr<uint64_t> n = DeleteEvents(cutoff, std::min(budget, kRetentionChunkRows));
       if (!n.ok()) return fail(n.status());
@@ -1620,11 +1771,13 @@ Status SqliteStore::AckOutbox(std::string_view stream, uint64_t through_seq) {
     last = last_obs_seq_;
   } else if (stream == kDeadLetterStream) {
     last = last_dlq_seq_;
+  } else if (auto it = last_record_seqs_.find(stream); it != last_record_seqs_.end()) {
+    last = it->second;
   } else {
-    return InvalidArgumentError(
-        fmt::format("store '{}': cannot acknowledge unknown stream '{}' "
-                    "(streams: {}, {})",
-                    path(), stream, kObservationStream, kDeadLetterStream));
+    return InvalidArgumentError(fmt::format(
+        "store '{}': cannot acknowledge unknown stream '{}' "
+        "(streams: {}, {}, {}, {})",
+        path(), stream, kObservationStream, kDeadLetterStream, kDecisionStream, kAlertStream));
   }
   if (through_seq > last) {
     return InvalidArgumentError(fmt::format(

@@ -184,6 +184,7 @@ class SqliteStoreTest : public ::testing::Test {
       total.observations_deleted += r->observations_deleted;
       total.dead_letters_deleted += r->dead_letters_deleted;
       total.events_deleted += r->events_deleted;
+      total.records_deleted += r->records_deleted;
       total.outbox_dropped += r->outbox_dropped;
       if (!r->more) return total;
     }
@@ -909,6 +910,147 @@ TEST_F(SqliteStoreTest, OlderSchemaIsRefusedWithWhatToDo) {
   EXPECT_THAT(store.status().message(), HasSubstr("move it aside"));
 }
 
+// --- records (decisions, alert events) ---
+
+Record MakeRecord(std::string_view stream, int64_t ts, std::string subject, std::string body) {
+  Record r;
+  r.stream = std::string(stream);
+  r.ts_ns = ts;
+  r.subject = std::move(subject);
+  r.body = std::move(body);
+  return r;
+}
+
+std::vector<Record> MustQueryRecords(Store& store, std::string_view stream,
+                                     const std::string& subject = "") {
+  RecordQuery q;
+  q.stream = std::string(stream);
+  q.subject = subject;
+  q.from_ns = 0;
+  q.to_ns = std::numeric_limits<int64_t>::max();
+  auto rows = store.QueryRecords(q);
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  return rows.ok() ? *rows : std::vector<Record>{};
+}
+
+TEST_F(SqliteStoreTest, RecordsGetSeqsPerStreamAndRoundTripNewestFirst) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch b = Scalars(kT0, 2);
+  b.records.push_back(MakeRecord(kDecisionStream, kT0 + 1, Pump(1), R"({"score":0.1})"));
+  b.records.push_back(MakeRecord(kAlertStream, kT0 + 2, Pump(1), R"({"kind":"open"})"));
+  b.records.push_back(MakeRecord(kDecisionStream, kT0 + 3, Pump(2), R"({"score":0.9})"));
+  AppendResult r;
+  ASSERT_TRUE(store->Append(b, &r).ok());
+  EXPECT_EQ(r.records_written, 3u);
+  EXPECT_EQ(b.records[0].seq, 1u);
+  EXPECT_EQ(b.records[1].seq, 1u);  // its own stream
+  EXPECT_EQ(b.records[2].seq, 2u);
+
+  auto decisions = MustQueryRecords(*store, kDecisionStream);
+  ASSERT_EQ(decisions.size(), 2u);
+  EXPECT_EQ(decisions[0].seq, 2u);
+  EXPECT_EQ(decisions[0].subject, Pump(2));
+  EXPECT_EQ(decisions[0].body, R"({"score":0.9})");
+  EXPECT_EQ(decisions[0].ts_ns, kT0 + 3);
+  EXPECT_EQ(MustQueryRecords(*store, kDecisionStream, Pump(1)).size(), 1u);
+  EXPECT_EQ(MustQueryRecords(*store, kAlertStream).size(), 1u);
+  EXPECT_EQ(MustStats(*store).records, 3u);
+
+  // Seqs continue after a reopen.
+  store.reset();
+  store = Open();
+  WriteBatch more;
+  more.records.push_back(MakeRecord(kDecisionStream, kT0 + 4, Pump(3), "{}"));
+  MustAppend(*store, more);
+  EXPECT_EQ(more.records[0].seq, 3u);
+}
+
+TEST_F(SqliteStoreTest, RecordsAreInTheOutboxAndAckedPerStream) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch b;
+  for (int i = 0; i < 3; ++i) {
+    b.records.push_back(MakeRecord(kDecisionStream, kT0 + i, Pump(1), "{}"));
+  }
+  b.records.push_back(MakeRecord(kAlertStream, kT0, Pump(1), "{}"));
+  MustAppend(*store, b);
+  auto pending = MustPending(*store);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].stream, "alr");
+  EXPECT_EQ(pending[1].stream, "dec");
+  EXPECT_EQ(pending[1].first_seq, 1u);
+  EXPECT_EQ(pending[1].last_seq, 3u);
+  ASSERT_TRUE(store->AckOutbox("dec", 2).ok());
+  EXPECT_EQ(MustPending(*store)[1].first_seq, 3u);
+  EXPECT_FALSE(store->AckOutbox("dec", 4).ok());  // beyond what was committed
+}
+
+TEST_F(SqliteStoreTest, RecordOfAnUnknownStreamIsRefusedAndNothingIsWritten) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch b = Scalars(kT0, 2);
+  b.records.push_back(MakeRecord("obs", kT0, Pump(1), "{}"));
+  Status s = store->Append(b, nullptr);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("'obs' is not a record stream"));
+  EXPECT_EQ(MustStats(*store).observations, 0u);
+  RecordQuery q;
+  q.stream = "nope";
+  EXPECT_FALSE(store->QueryRecords(q).ok());
+}
+
+TEST_F(SqliteStoreTest, RetentionByAgeDeletesOldRecordsAndCountsUnackedOnes) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch b;
+  for (int i = 0; i < 5; ++i) {
+    b.records.push_back(MakeRecord(kDecisionStream, kT0 + i * kSec, Pump(1), "{}"));
+  }
+  MustAppend(*store, b);
+  ASSERT_TRUE(store->AckOutbox("dec", 1).ok());
+  RetentionPolicy p;
+  p.max_age_ns = 10 * kSec;
+  const RetentionResult r = MustRetain(*store, p, kT0 + 13 * kSec);  // drops ts < kT0 + 3 s
+  EXPECT_EQ(r.records_deleted, 3u);
+  EXPECT_EQ(r.outbox_dropped, 2u);
+  EXPECT_EQ(MustQueryRecords(*store, kDecisionStream).size(), 2u);
+  auto pending = MustPending(*store);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].first_seq, 4u);
+}
+
+// A store written before decisions existed (schema 2) is upgraded by the next writer and
+// keeps its data; a reader of the old schema sees no records.
+TEST_F(SqliteStoreTest, Schema2StoreIsMigratedByAWriter) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    WriteBatch b = Scalars(kT0, 3);
+    MustAppend(*store, b);
+  }
+  ASSERT_TRUE(Raw()->Exec("DROP TABLE records").ok());
+  ASSERT_TRUE(Raw()->Exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'").ok());
+  {
+    SqliteStoreOptions o = Options();
+    o.read_only = true;
+    auto reader = OpenSqliteStore(o);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_TRUE(MustQueryRecords(**reader, kDecisionStream).empty());
+    EXPECT_EQ(MustStats(**reader).observations, 3u);
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch b;
+  b.records.push_back(MakeRecord(kDecisionStream, kT0, Pump(1), "{}"));
+  MustAppend(*store, b);
+  EXPECT_EQ(MustQueryRecords(*store, kDecisionStream).size(), 1u);
+  EXPECT_EQ(MustStats(*store).observations, 3u);
+  auto version = Raw()->QueryText("SELECT value FROM meta WHERE key = 'schema_version'");
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, "3");
+}
+
 // --- retention ---
 
 // Observations go a chunk at a time, once the newest of the chunk is older than max_age.
@@ -1222,7 +1364,7 @@ TEST_F(SqliteStoreTest, WriterInAMissingDirectoryIsNotFound) {
 
 TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   { ASSERT_TRUE(Open()); }
-  ASSERT_TRUE(Raw()->Exec("UPDATE meta SET value = '3' WHERE key = 'schema_version'").ok());
+  ASSERT_TRUE(Raw()->Exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'").ok());
   for (bool read_only : {false, true}) {
     SqliteStoreOptions o = Options();
     o.read_only = read_only;
@@ -1231,14 +1373,14 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
     EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
     EXPECT_EQ(store.status().message(),
               "store '" + path_ +
-                  "' was written by a newer strata (schema 3); upgrade strata or use another path");
+                  "' was written by a newer strata (schema 4); upgrade strata or use another path");
   }
 }
 
 TEST_F(SqliteStoreTest, NewDatabaseHasTheDocumentedSettings) {
   { ASSERT_TRUE(Open()); }
   auto db = Raw();
-  EXPECT_EQ(*db->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(*db->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_FALSE(db->QueryText("SELECT value FROM meta WHERE key = 'created_at'")->empty());
   EXPECT_EQ(*db->QueryInt64("PRAGMA auto_vacuum"), 2);  // incremental
   EXPECT_EQ(*db->QueryText("PRAGMA journal_mode"), "wal");
