@@ -73,8 +73,38 @@ Status EdgeAgent::Start() {
     connectors_.push_back(
         std::make_unique<OpcuaConnector>(opcua, index, pipeline_->input(), clock_, metrics_));
   }
-  if (commit_observer_) pipeline_->SetCommitObserver(commit_observer_);
+  MqttConnector* alert_connector = nullptr;
+  for (size_t i = 0; i < config_.mqtt.size(); ++i) {
+    if (config_.mqtt[i].name == config_.alert_connector) {
+      alert_connector = static_cast<MqttConnector*>(connectors_[i].get());
+    }
+  }
+  if (!config_.models.empty()) {
+    DecisionEngineOptions options;
+    options.alert_topic = config_.alert_topic;
+    decisions_ = std::make_unique<DecisionEngine>(config_.model, clock_, metrics_, options);
+    for (const ModelAssignment& a : config_.models) {
+      decisions_->Deploy(a).IgnoreError();  // logged and counted; the edge runs without it
+    }
+  }
+  if (commit_observer_ || decisions_) {
+    pipeline_->SetCommitObserver([observer = commit_observer_, engine = decisions_.get()](
+                                     const WriteBatch& b, int64_t commit_ns) {
+      if (engine) engine->Offer(b);
+      if (observer) observer(b, commit_ns);
+    });
+  }
   pipeline_->Start();
+  if (decisions_) {
+    decisions_->Start(
+        [p = pipeline_.get()](WriteBatch& b) { return p->TrySubmit(b); },
+        alert_connector == nullptr
+            ? DecisionEngine::Publish()
+            : [alert_connector](
+                  std::string topic,
+                  std::string
+                      payload) { alert_connector->Publish(std::move(topic), std::move(payload), 1); });
+  }
   started_ = true;
 
   if (!config_.metrics_listen.empty()) {
@@ -112,6 +142,7 @@ void EdgeAgent::Stop() {
   if (!started_) return;
   started_ = false;
   for (auto& c : connectors_) c->Stop();
+  if (decisions_) decisions_->Stop();
   if (pipeline_) pipeline_->Stop();
   if (metrics_server_) metrics_server_->Stop();
   spdlog::info("edge '{}' stopped; {} observations stored in total this run", config_.edge_id,

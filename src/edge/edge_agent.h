@@ -1,9 +1,11 @@
 // EdgeAgent: the edge layer in one object — asset model, store, ingest pipeline, connectors
 // and the /metrics endpoint, started and stopped in the right order.
 //
-// Start order: store → pipeline → metrics → connectors. Stop order is the reverse for the
-// connectors, then the pipeline drains and commits everything it holds: a clean stop loses
-// nothing that reached the edge.
+// Start order: store → pipeline → decision engine (when models are assigned) → metrics →
+// connectors. Stop order: connectors, then the decision engine hands over what it decided,
+// then the pipeline drains and commits everything it holds: a clean stop loses nothing that
+// reached the edge. A model package that cannot be deployed is logged and counted; the edge
+// runs on without it (data collection never waits for a model).
 //
 // Threading: Start/Stop from one controlling thread; accessors are thread-safe.
 #pragma once
@@ -43,6 +45,7 @@ class EdgeAgent {
   MetricsRegistry& metrics() { return metrics_; }
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   IngestPipeline* pipeline() { return pipeline_.get(); }
+  DecisionEngine* decisions() { return decisions_.get(); }
   const EdgeConfig& config() const { return config_; }
   // A one-line summary for logs: rates need the previous call's totals.
   std::string Summary();
@@ -56,6 +59,7 @@ class EdgeAgent {
   std::unique_ptr<IngestPipeline> pipeline_;
   IngestPipeline::CommitObserver commit_observer_;
   std::vector<std::unique_ptr<Connector>> connectors_;
+  std::unique_ptr<DecisionEngine> decisions_;
   std::unique_ptr<MetricsServer> metrics_server_;
   bool started_ = false;
   double last_stored_ = 0;

@@ -1,9 +1,9 @@
 #include "edge/edge_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 namespace strata {
 namespace {
@@ -59,8 +59,8 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     } else if (type == "opcua") {
       c.opcua.push_back(OpcuaConnectorConfig::Read(connector, c.model.get()));
     } else {
-      c.mqtt.push_back(MqttConnectorConfig::Read(
-          connector, fmt::format("strata-{}-{}", c.edge_id, name)));
+      c.mqtt.push_back(
+          MqttConnectorConfig::Read(connector, fmt::format("strata-{}-{}", c.edge_id, name)));
     }
   }
   if (names.empty()) root.Get("connectors").Fail("at least one connector is needed");
@@ -80,11 +80,50 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
         static_cast<size_t>(pipeline->ByteSize("raw_queue", int64_t(c.pipeline.raw_queue_bytes)));
     c.pipeline.batch_queue_rows = static_cast<size_t>(
         pipeline->Int("store_queue_rows", int64_t(c.pipeline.batch_queue_rows)));
-    c.pipeline.max_batch_rows = static_cast<size_t>(
-        pipeline->Int("max_batch_rows", int64_t(c.pipeline.max_batch_rows)));
+    c.pipeline.max_batch_rows =
+        static_cast<size_t>(pipeline->Int("max_batch_rows", int64_t(c.pipeline.max_batch_rows)));
     if (c.pipeline.raw_queue_bytes < 1024 || c.pipeline.batch_queue_rows < 1 ||
         c.pipeline.max_batch_rows < 1) {
       pipeline->Fail("queue sizes must be positive (raw_queue >= 1KiB)");
+    }
+  }
+  if (auto models = root.Find("models")) {
+    for (ConfigNode& m : models->Elements()) {
+      ModelAssignment a;
+      a.where = m.Where();
+      a.package_dir = m.Path("package");
+      if (auto sha = m.Find("sha256")) {
+        a.sha256 = sha->AsString();
+        if (a.sha256->size() != 64 ||
+            a.sha256->find_first_not_of("0123456789abcdef") != std::string::npos) {
+          sha->Fail("give the package id: 64 lower-case hex digits (`strata train` prints it)");
+        }
+      }
+      if (auto globs = m.Find("assets")) a.asset_globs = globs->AsStringList();
+      for (const ModelAssignment& other : c.models) {
+        if (other.package_dir == a.package_dir) {
+          m.Get("package").Fail(fmt::format("package '{}' is assigned twice", a.package_dir));
+        }
+      }
+      c.models.push_back(std::move(a));
+    }
+  }
+  if (auto alerts = root.Find("alerts")) {
+    c.alert_connector = alerts->String("connector", "");
+    c.alert_topic = alerts->String("topic", c.alert_topic);
+    if (c.alert_topic.empty() || c.alert_topic.find_first_of("+#") != std::string::npos) {
+      alerts->Get("topic").Fail("give a topic prefix without wildcards, e.g. strata/alerts");
+    }
+    if (!c.alert_connector.empty()) {
+      bool found = false;
+      for (const auto& mqtt : c.mqtt) found = found || mqtt.name == c.alert_connector;
+      if (!found) {
+        alerts->Get("connector")
+            .Fail(fmt::format(
+                "'{}' is not an MQTT connector of this edge; alert events are published through "
+                "one (its broker is the local broker)",
+                c.alert_connector));
+      }
     }
   }
   if (auto metrics = root.Find("metrics")) {

@@ -14,6 +14,11 @@
 //   staleness: {factor: 3}
 //   pipeline: {raw_queue: 32MiB, store_queue_rows: 65536, max_batch_rows: 8192}
 //   metrics: {listen: "127.0.0.1:9464"}   # "off" disables the HTTP endpoint
+//   models:                            # model packages that decide on windows (docs/models.md)
+//     - package: models/bearing-fault  # a package directory, relative to this file
+//       sha256: 1a2b…                  # optional: refuse any other package
+//       assets: ["*/pump-*"]           # optional globs; default every asset of the spec's type
+//   alerts: {connector: plant, topic: strata/alerts}  # publish alert events via that broker
 #pragma once
 
 #include <memory>
@@ -25,6 +30,7 @@
 #include "connectors/opcua/opcua_config.h"
 #include "core/asset_model.h"
 #include "core/status.h"
+#include "edge/decision_engine.h"
 #include "pipeline/ingest_pipeline.h"
 #include "store/store.h"
 
@@ -42,6 +48,9 @@ struct EdgeConfig {
   std::vector<OpcuaConnectorConfig> opcua;
   IngestPipelineOptions pipeline;
   std::string metrics_listen = "127.0.0.1:9464";  // "" = off
+  std::vector<ModelAssignment> models;
+  std::string alert_connector;  // an MQTT connector's name; "" = alerts are only stored
+  std::string alert_topic = "strata/alerts";
 
   // Reads and validates the file; errors name file, line and key.
   static StatusOr<EdgeConfig> Load(const std::string& path);

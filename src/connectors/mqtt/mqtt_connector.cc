@@ -91,25 +91,25 @@ void MqttConnector::Resume() {
   cv_.notify_all();
 }
 
-void MqttConnector::Publish(std::string topic, std::string payload) {
+void MqttConnector::Publish(std::string topic, std::string payload, int qos) {
   std::lock_guard lock(mu_);
   if (outgoing_.size() >= kMaxOutgoing || !subscribed_.load()) {
     publish_dropped_.Add();
     return;
   }
-  outgoing_.emplace_back(std::move(topic), std::move(payload));
+  outgoing_.push_back(Outgoing{std::move(topic), std::move(payload), qos});
 }
 
 void MqttConnector::SendOutgoing(mosquitto* m) {
-  std::vector<std::pair<std::string, std::string>> batch;
+  std::vector<Outgoing> batch;
   {
     std::lock_guard lock(mu_);
     if (outgoing_.empty()) return;
     batch.swap(outgoing_);
   }
-  for (const auto& [topic, payload] : batch) {
+  for (const auto& [topic, payload, qos] : batch) {
     const int rc = mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                                     payload.data(), 0, false);
+                                     payload.data(), qos, false);
     if (rc == MOSQ_ERR_SUCCESS) {
       published_.Add();
     } else {

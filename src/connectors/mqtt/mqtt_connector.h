@@ -48,12 +48,12 @@ class MqttConnector final : public Connector {
 
   const MqttConnectorConfig& config() const { return config_; }
 
-  // Queues a message for the broker (QoS 0, not retained); the network thread sends it within
-  // ~100 ms while connected. Never blocks: past kMaxOutgoing waiting messages, or while
+  // Queues a message for the broker (not retained; QoS 0 or 1); the network thread sends it
+  // within ~100 ms while connected. Never blocks: past kMaxOutgoing waiting messages, or while
   // disconnected, the message is dropped and counted. Thread-safe. (Used for Sparkplug rebirth
-  // requests.)
+  // requests and alert events.)
   static constexpr size_t kMaxOutgoing = 1000;
-  void Publish(std::string topic, std::string payload);
+  void Publish(std::string topic, std::string payload, int qos = 0);
 
  private:
   static void OnConnect(mosquitto* m, void* self, int rc);
@@ -78,8 +78,13 @@ class MqttConnector final : public Connector {
   std::condition_variable cv_;
   bool stop_ = false;
   bool paused_ = false;
-  std::vector<std::pair<std::string, std::string>> outgoing_;  // topic, payload
-  std::atomic<bool> connected_{false};                         // CONNACK received
+  struct Outgoing {
+    std::string topic;
+    std::string payload;
+    int qos = 0;
+  };
+  std::vector<Outgoing> outgoing_;
+  std::atomic<bool> connected_{false};   // CONNACK received
   std::atomic<bool> subscribed_{false};  // ... and every SUBACK of this connection
   int pending_subacks_ = 0;              // network thread only
   int64_t backoff_ns_ = 0;
