@@ -22,5 +22,6 @@ CommandRunner AddEdgeCommand(CLI::App& root);
 CommandRunner AddSimCommand(CLI::App& root);
 CommandRunner AddQueryCommand(CLI::App& root);
 CommandRunner AddDemoCommand(CLI::App& root);
+CommandRunner AddTrainCommand(CLI::App& root);
 
 }  // namespace strata

@@ -4,8 +4,11 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -13,9 +16,15 @@
 
 #include "cli/child_process.h"
 #include "cli/commands.h"
+#include "cli/demo_history.h"
 #include "cli/embedded_examples.h"
+#include "cli/progress.h"
 #include "cli/signals.h"
+#include "core/decision.h"
 #include "core/time_util.h"
+#include "edge/edge_config.h"
+#include "ml/training/trainer.h"
+#include "sim/plant_config.h"
 #include "store/store.h"
 
 namespace strata {
@@ -28,7 +37,25 @@ struct DemoOptions {
   bool fresh = false;
   std::string duration = "0";
   std::string every = "3s";
+  std::string history = "3h";  // simulated history for the starter model; 0 = none
 };
+
+// Where the starter model goes, relative to the demo directory.
+constexpr char kStarterPackage[] = "models/bearing-fault";
+
+// The edge config's `models:` and `alerts:` sections (read by src/edge/edge_config.cc): the
+// package serves the pumps; alert events go out through the demo's MQTT connector. Kept in
+// this one function so that a change of that shape is one change here.
+void AddModelsConfig(YAML::Node& edge, const std::string& package_dir, const std::string& sha256,
+                     const std::string& connector) {
+  YAML::Node model;
+  model["package"] = package_dir;
+  model["sha256"] = sha256;
+  model["assets"].push_back("*/pump-*");
+  edge["models"].push_back(model);
+  edge["alerts"]["connector"] = connector;
+  edge["alerts"]["topic"] = "strata/alerts";
+}
 
 std::string CurrentUser() {
   const passwd* pw = getpwuid(getuid());
@@ -214,6 +241,107 @@ class Demo {
       edge["connectors"].push_back(scada);
     }
     STRATA_RETURN_IF_ERROR(WriteFile(dir_ / "edge.yaml", Emit(edge, "edge.yaml")));
+    STRATA_RETURN_IF_ERROR(PrepareStarterModel());
+    if (!package_sha256_.empty()) {
+      YAML::Node with_models = YAML::Clone(edge);
+      AddModelsConfig(with_models, kStarterPackage, package_sha256_,
+                      edge["connectors"][0]["name"].as<std::string>());
+      const std::string text = Emit(with_models, "edge.yaml");
+      // An edge built before the decision engine does not know `models:` yet: keep the edge
+      // running without them rather than failing the demo.
+      auto check = EdgeConfig::Parse(text, (dir_ / "edge.yaml").string(), dir_.string());
+      if (check.ok()) {
+        STRATA_RETURN_IF_ERROR(WriteFile(dir_ / "edge.yaml", text));
+        models_deployed_ = true;
+      } else {
+        fmt::print("note: this edge does not take the model config yet ({}); running without it\n",
+                   check.status().message());
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The starter model: trained on simulated history at first start, reused afterwards.
+  Status PrepareStarterModel() {
+    const fs::path package_dir = dir_ / kStarterPackage;
+    std::error_code ec;
+    if (fs::exists(package_dir / ml::kManifestFile, ec)) {
+      auto package = ml::LoadModelPackage(package_dir.string());
+      if (package.ok()) {
+        package_sha256_ = package->sha256;
+        package_text_ = fmt::format("{} (trained earlier; --fresh retrains)", package->Describe());
+        return Status::Ok();
+      }
+      fmt::print("the starter model in {} does not load ({}); training it again\n",
+                 package_dir.string(), package.status().message());
+    }
+    auto history_ns = ParseDuration(o_.history);
+    if (!history_ns.ok() || *history_ns < 0) {
+      return InvalidArgumentError("--history takes a duration like 3h (0: no starter model)");
+    }
+    if (*history_ns == 0) return Status::Ok();
+    const auto t0 = std::chrono::steady_clock::now();
+    fs::create_directories(dir_ / "training", ec);
+    STRATA_RETURN_IF_ERROR(WriteFile(dir_ / "features-bearing.yaml",
+                                     std::string(EmbeddedExample("features-bearing.yaml"))));
+    STRATA_ASSIGN_OR_RETURN(EdgeConfig edge, EdgeConfig::Load((dir_ / "edge.yaml").string()));
+    STRATA_ASSIGN_OR_RETURN(sim::PlantConfig plant,
+                            sim::PlantConfig::Load((dir_ / "plant.yaml").string()));
+
+    HistoryOptions h;
+    h.plant = plant;
+    constexpr int64_t kSegment = 40 * 60 * kNsPerSec;
+    h.segments = static_cast<int>(std::max<int64_t>(1, (*history_ns + kSegment - 1) / kSegment));
+    h.segment_ns = kSegment;
+    const int64_t minute = 60 * kNsPerSec;
+    // In the past, ending an hour before now, on the minute grid.
+    h.start_ns = (Clock::System().NowNs() - h.segments * kSegment - 60 * minute) / minute * minute;
+    h.store_path = (dir_ / "training" / "history.db").string();
+    h.ground_truth_path = (dir_ / "training" / "ground-truth.jsonl").string();
+    fmt::print(
+        "first start: training a starter model for the pumps on {} of simulated history "
+        "({} runs of {} for {} machines, faults of every kind) ...\n",
+        FormatDuration(h.segments * kSegment), h.segments, FormatDuration(kSegment),
+        plant.machines.size());
+    ProgressBar sim_bar("  simulating history");
+    STRATA_ASSIGN_OR_RETURN(
+        HistoryResult history, GenerateHistory(h, edge, [&](int64_t done, int64_t total) {
+          sim_bar.Update(static_cast<long>(done / minute), static_cast<long>(total / minute));
+        }));
+    fmt::print("  {} observations and {} fault episodes in {:.1f} s -> {}\n",
+               Thousands(double(history.observations)), history.episodes, history.seconds,
+               h.store_path);
+
+    ml::TrainJob job;
+    job.data_path = h.store_path;
+    job.labels_path = h.ground_truth_path;
+    job.features_path = (dir_ / "features-bearing.yaml").string();
+    job.model_path = (dir_ / "assets.yaml").string();
+    job.out_dir = package_dir.string();
+    job.name = "bearing-fault";
+    job.version = "starter-1";
+    job.params.seed = 42;
+    ProgressBar rounds_bar("  boosting rounds");
+    ml::TrainProgress progress;
+    progress.log = [](std::string_view line) { fmt::print("  {}\n", line); };
+    progress.rounds = [&](int round, int rounds) { rounds_bar.Update(round, rounds); };
+    STRATA_ASSIGN_OR_RETURN(ml::TrainReport report, ml::TrainPackage(job, progress));
+    const auto& metrics = report.package.manifest.metrics;
+    auto metric = [&](const char* key) {
+      auto it = metrics.find(key);
+      return it == metrics.end() ? std::string("n/a") : fmt::format("{:.3f}", it->second);
+    };
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print(
+        "  starter model {} ready in {:.1f} s (history {:.1f} s, windows {:.1f} s, training "
+        "{:.1f} s); holdout auc {}, precision {}, recall {}\n",
+        report.package.Describe(), seconds, history.seconds, report.dataset_seconds,
+        report.training_seconds, metric("auc"), metric("precision"), metric("recall"));
+    package_sha256_ = report.package.sha256;
+    package_text_ =
+        fmt::format("{}, auc {} on held-out history", report.package.Describe(), metric("auc"));
+    std::fflush(stdout);
     return Status::Ok();
   }
 
@@ -334,6 +462,7 @@ class Demo {
         "  edge     reads MQTT and the PLCs over Modbus (signals plc.*){}\n"
         "           metrics http://127.0.0.1:{}/metrics   log {}/logs/edge.log\n"
         "  data     {} (SQLite; configs in {}/)\n"
+        "{}"
         "Try in another terminal:\n"
         "  {} query --db {} --asset acme/plant-1/line-1/pump-02 --signal bearing_de.temp "
         "--from=-5m\n"
@@ -349,7 +478,50 @@ class Demo {
                           "{}/logs/opcua.log\n",
                           opcua_port_, o_.dir),
         opcua_script_.empty() ? "" : " and SCADA over OPC UA (asset scada-1)", metrics_port_,
-        o_.dir, db, o_.dir, strata_, db, strata_, db, strata_, db, metrics_port_);
+        o_.dir, db, o_.dir, ModelBannerLine(), strata_, db, strata_, db, strata_, db,
+        metrics_port_);
+  }
+
+  std::string ModelBannerLine() const {
+    if (package_sha256_.empty()) return "  model    none (--history 0)\n";
+    return fmt::format(
+        "  model    {}\n           {}/{}{}\n", package_text_, o_.dir, kStarterPackage,
+        models_deployed_ ? ", serving the pumps; alerts on topic strata/alerts/<asset>"
+                         : " (not deployed: this edge has no model config yet)");
+  }
+
+  // Open alerts from the edge store's alert events ("alr"), newest first: an asset's alert is
+  // open when its latest event opens it. Read-only, like the stats.
+  void PrintOpenAlerts() {
+    if (!models_deployed_) return;
+    SqliteStoreOptions o;
+    o.path = (dir_ / "edge.db").string();
+    o.read_only = true;
+    auto store = OpenSqliteStore(o);
+    if (!store.ok()) return;
+    RecordQuery q;
+    q.stream = std::string(kAlertStream);
+    q.from_ns = 0;
+    q.to_ns = std::numeric_limits<int64_t>::max();
+    q.limit = 200;
+    auto records = (*store)->QueryRecords(q);
+    if (!records.ok()) return;
+    std::map<std::string, AlertEvent> latest;  // by asset
+    for (const Record& r : *records) {
+      if (latest.count(r.subject)) continue;  // newest first: the first one is the latest
+      auto event = AlertEventFromJson(r.body);
+      if (event.ok()) latest.emplace(r.subject, std::move(*event));
+    }
+    for (const auto& [asset, e] : latest) {
+      if (e.kind != "open") continue;
+      std::string reasons;
+      for (const Contribution& c : e.reasons) {
+        reasons += fmt::format("{}{} {:+.2f} (value {:.4g})", reasons.empty() ? "" : ", ",
+                               c.feature, c.contribution, c.value);
+      }
+      fmt::print("  ALERT {}  score {:.2f} since {}  because {}\n", asset, e.score,
+                 FormatTimestamp(e.opened_ns, 0).substr(11, 8), reasons.empty() ? "-" : reasons);
+    }
   }
 
   // What the store holds after the edge has committed everything and exited.
@@ -399,6 +571,7 @@ class Demo {
         reasons.empty() ? "" : " (" + reasons + ")", Thousands(m["strata_edge_signals_stale"]),
         FormatByteSize(static_cast<int64_t>(m["strata_edge_store_used_bytes"])),
         Thousands(m["strata_edge_store_rows{table=\"observations\"}"]));
+    PrintOpenAlerts();
     std::fflush(stdout);
   }
 
@@ -411,6 +584,9 @@ class Demo {
   int opcua_port_ = 0;
   std::string opcua_script_;
   YAML::Node faults_;
+  std::string package_sha256_;
+  std::string package_text_;
+  bool models_deployed_ = false;
   std::unique_ptr<ChildProcess> broker_;
   std::unique_ptr<ChildProcess> edge_;
   std::unique_ptr<ChildProcess> sim_;
@@ -428,7 +604,10 @@ CommandRunner AddDemoCommand(CLI::App& root) {
       "Run everything on this machine with the built-in example configuration: a local MQTT "
       "broker (mosquitto on a free loopback port), the simulated plant (publishing over MQTT "
       "and serving its PLC registers over Modbus TCP), an OPC UA server (node-opcua, when the npm "
-      "test peers are installed) and the edge agent reading them all, with a live summary. "
+      "test peers are installed) and the edge agent reading them all, with a live summary. At "
+      "first start it trains a starter "
+      "model for the pumps on simulated history (about a minute) and the edge then raises alerts "
+      "with their top reasons as faults develop. "
       "Ctrl-C stops it all.");
   cmd->add_option("--dir", o->dir, "Where configs, logs and data go")->capture_default_str();
   cmd->add_flag("--fresh", o->fresh, "Delete --dir first (otherwise the store keeps growing)");
@@ -436,6 +615,11 @@ CommandRunner AddDemoCommand(CLI::App& root) {
                   "Stop by itself after this long (0 = run until Ctrl-C)")
       ->capture_default_str();
   cmd->add_option("--every", o->every, "Summary line interval")->capture_default_str();
+  cmd->add_option("--history", o->history,
+                  "At first start (no model package in --dir yet): simulate this much plant "
+                  "history in-process, train the starter model on it and deploy it to the pumps "
+                  "(0 = no model)")
+      ->capture_default_str();
   cmd->footer(kExitCodes);
   return [o] { return Demo(*o).Run(); };
 }

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add(strata::AddEdgeCommand(app));
   add(strata::AddSimCommand(app));
   add(strata::AddQueryCommand(app));
+  add(strata::AddTrainCommand(app));
 
   try {
     app.parse(argc, argv);
