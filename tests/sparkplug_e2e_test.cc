@@ -79,46 +79,6 @@ std::vector<std::pair<std::string, std::string>> TahuMessages(const TempDir& dir
   return out;
 }
 
-// Collects what the broker delivers on a topic filter.
-class Listener {
- public:
-  Listener(int port, const std::string& filter) : filter_(filter) {
-    mosquitto_lib_init();
-    m_ = mosquitto_new("spb-test-listener", true, this);
-    mosquitto_connect_callback_set(m_, [](mosquitto* m, void* self, int) {
-      mosquitto_subscribe(m, nullptr, static_cast<Listener*>(self)->filter_.c_str(), 0);
-    });
-    mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
-      static_cast<Listener*>(self)->subscribed_ = true;
-    });
-    mosquitto_message_callback_set(m_, [](mosquitto*, void* self, const mosquitto_message* msg) {
-      auto* l = static_cast<Listener*>(self);
-      std::lock_guard lock(l->mu_);
-      l->messages_.emplace_back(msg->topic, std::string(static_cast<const char*>(msg->payload),
-                                                        static_cast<size_t>(msg->payloadlen)));
-    });
-    mosquitto_connect(m_, "127.0.0.1", port, 30);
-    mosquitto_loop_start(m_);
-  }
-  ~Listener() {
-    mosquitto_disconnect(m_);
-    mosquitto_loop_stop(m_, true);
-    mosquitto_destroy(m_);
-  }
-  bool subscribed() const { return subscribed_; }
-  std::vector<std::pair<std::string, std::string>> messages() {
-    std::lock_guard lock(mu_);
-    return messages_;
-  }
-
- private:
-  std::string filter_;
-  mosquitto* m_ = nullptr;
-  std::atomic<bool> subscribed_{false};
-  std::mutex mu_;
-  std::vector<std::pair<std::string, std::string>> messages_;
-};
-
 TEST(SparkplugE2E, TahuEncodedBirthsDataGapAndDeath) {
   auto broker = MosquittoBroker::Start();
   ASSERT_TRUE(broker.ok()) << broker.status().ToString();
@@ -135,7 +95,7 @@ TEST(SparkplugE2E, TahuEncodedBirthsDataGapAndDeath) {
   ASSERT_TRUE(WaitUntil([&] {
     return agent.metrics().Value("strata_edge_connector_up", {{"connector", "spb"}}) == 1;
   }));
-  Listener ncmd(port, "spBv1.0/plant-1/NCMD/#");
+  testing::MqttListener ncmd(port, "spBv1.0/plant-1/NCMD/#");
   ASSERT_TRUE(WaitUntil([&] { return ncmd.subscribed(); }));
 
   MqttPublisher::Options po;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <mosquitto.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -178,6 +179,36 @@ void MisbehavingPeer::Run() {
       }
     }
   }
+}
+
+MqttListener::MqttListener(int port, const std::string& filter) : filter_(filter) {
+  mosquitto_lib_init();
+  m_ = mosquitto_new(nullptr, true, this);
+  mosquitto_connect_callback_set(m_, [](mosquitto* m, void* self, int) {
+    mosquitto_subscribe(m, nullptr, static_cast<MqttListener*>(self)->filter_.c_str(), 1);
+  });
+  mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
+    static_cast<MqttListener*>(self)->subscribed_ = true;
+  });
+  mosquitto_message_callback_set(m_, [](mosquitto*, void* self, const mosquitto_message* msg) {
+    auto* l = static_cast<MqttListener*>(self);
+    std::lock_guard lock(l->mu_);
+    l->messages_.emplace_back(msg->topic, std::string(static_cast<const char*>(msg->payload),
+                                                      static_cast<size_t>(msg->payloadlen)));
+  });
+  mosquitto_connect(m_, "127.0.0.1", port, 30);
+  mosquitto_loop_start(m_);
+}
+
+MqttListener::~MqttListener() {
+  mosquitto_disconnect(m_);
+  mosquitto_loop_stop(m_, true);
+  mosquitto_destroy(m_);
+}
+
+std::vector<std::pair<std::string, std::string>> MqttListener::messages() {
+  std::lock_guard lock(mu_);
+  return messages_;
 }
 
 }  // namespace strata::testing

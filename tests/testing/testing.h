@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -14,6 +15,8 @@
 
 #include "cli/child_process.h"
 #include "core/status.h"
+
+struct mosquitto;
 
 namespace strata::testing {
 
@@ -104,6 +107,26 @@ class MisbehavingPeer {
   std::atomic<bool> stop_{false};
   std::atomic<int> connections_{0};
   std::thread thread_;
+};
+
+// An MQTT client that collects what the broker delivers on one topic filter (QoS 1), e.g.
+// what the edge publishes. Thread-safe accessors.
+class MqttListener {
+ public:
+  MqttListener(int port, const std::string& filter);
+  ~MqttListener();
+  MqttListener(const MqttListener&) = delete;
+  MqttListener& operator=(const MqttListener&) = delete;
+
+  bool subscribed() const { return subscribed_; }
+  std::vector<std::pair<std::string, std::string>> messages();  // topic, payload
+
+ private:
+  std::string filter_;
+  ::mosquitto* m_ = nullptr;
+  std::atomic<bool> subscribed_{false};
+  std::mutex mu_;
+  std::vector<std::pair<std::string, std::string>> messages_;
 };
 
 }  // namespace strata::testing
