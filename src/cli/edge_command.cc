@@ -30,6 +30,14 @@ int RunEdge(const EdgeOptions& o) {
     return kExitUsage;
   }
   if (o.check) {
+    // Each assigned model package is loaded and checked as the edge would (hash, runtime,
+    // features against the asset model, output shape); Deploy logs why one is refused.
+    MetricsRegistry metrics;
+    DecisionEngine engine(config->model, Clock::System(), metrics);
+    size_t bad = 0;
+    for (const ModelAssignment& a : config->models) {
+      if (!engine.Deploy(a).ok()) ++bad;
+    }
     size_t subscriptions = 0;
     for (const auto& c : config->mqtt) subscriptions += c.subscriptions.size();
     size_t requests = 0;
@@ -37,13 +45,15 @@ int RunEdge(const EdgeOptions& o) {
     size_t items = 0;
     for (const auto& c : config->opcua) items += c.items.size();
     fmt::print(
-        "{}: OK — {} assets, {} signals, {} connector(s) (mqtt {} with {} subscription(s), "
-        "modbus {} with {} read request(s) per cycle, opcua {} with {} item(s)), store {}\n",
-        o.config, config->model->assets().size(), config->model->signal_count(),
+        "{}: {} — {} assets, {} signals, {} connector(s) (mqtt {} with {} subscription(s), "
+        "modbus {} with {} read request(s) per cycle, opcua {} with {} item(s)), store {}, "
+        "models: {}\n",
+        o.config, bad == 0 ? "OK" : fmt::format("{} model package(s) refused", bad),
+        config->model->assets().size(), config->model->signal_count(),
         config->mqtt.size() + config->modbus.size() + config->opcua.size(), config->mqtt.size(),
         subscriptions, config->modbus.size(), requests, config->opcua.size(), items,
-        config->store_path);
-    return kExitOk;
+        config->store_path, engine.DescribeDeployments());
+    return bad == 0 ? kExitOk : kExitUsage;
   }
   EdgeAgent agent(std::move(*config), Clock::System());
   if (Status s = agent.Start(); !s.ok()) {

@@ -1,12 +1,13 @@
+#include <fmt/format.h>
+
 #include <cmath>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
+#include "core/decision.h"
 #include "core/time_util.h"
 #include "edge/edge_config.h"
 #include "store/store.h"
@@ -26,6 +27,8 @@ struct QueryOptions {
   bool samples = false;
   bool dead_letters = false;
   bool events = false;
+  bool decisions = false;
+  bool alerts = false;
 };
 
 // Prints rows as an aligned text table.
@@ -96,8 +99,10 @@ int RunQuery(const QueryOptions& o) {
     db = config->store_path;
   }
   if (db.empty()) return fail("say which store to read: --db FILE or --config EDGE.yaml");
-  if (!o.dead_letters && !o.events && o.asset.empty()) {
-    return fail("say what to read: --asset PATH [--signal NAME], --dead-letters or --events");
+  if (!o.dead_letters && !o.events && !o.decisions && !o.alerts && o.asset.empty()) {
+    return fail(
+        "say what to read: --asset PATH [--signal NAME], --dead-letters, --events, --decisions "
+        "[--asset PATH] or --alerts [--asset PATH]");
   }
   if (o.format != "table" && o.format != "json" && o.format != "csv") {
     return fail(fmt::format("--format '{}': use table, json or csv", o.format));
@@ -127,9 +132,12 @@ int RunQuery(const QueryOptions& o) {
     if (o.format == "json") {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& d : *rows) {
-        out.push_back({{"seq", d.seq}, {"ts", FormatTimestamp(d.ts_ns)},
-                       {"reason", RejectReasonName(d.reason)}, {"source", d.source},
-                       {"detail", d.detail}, {"payload", d.payload},
+        out.push_back({{"seq", d.seq},
+                       {"ts", FormatTimestamp(d.ts_ns)},
+                       {"reason", RejectReasonName(d.reason)},
+                       {"source", d.source},
+                       {"detail", d.detail},
+                       {"payload", d.payload},
                        {"payload_truncated", d.payload_truncated}});
       }
       fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -146,6 +154,78 @@ int RunQuery(const QueryOptions& o) {
     return kExitOk;
   }
 
+  if (o.decisions || o.alerts) {
+    RecordQuery q;
+    q.stream = std::string(o.decisions ? kDecisionStream : kAlertStream);
+    q.subject = o.asset;
+    q.from_ns = *from;
+    q.to_ns = *to;
+    q.limit = o.limit;
+    auto rows = (*store)->QueryRecords(q);
+    if (!rows.ok()) {
+      fmt::print(stderr, "strata query: {}\n", rows.status().message());
+      return kExitFailure;
+    }
+    if (o.format == "json") {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : *rows) {
+        nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+        out.push_back({{"seq", r.seq},
+                       {"ts", FormatTimestamp(r.ts_ns)},
+                       {"asset", r.subject},
+                       {o.decisions ? "decision" : "alert", std::move(body)}});
+      }
+      fmt::print("{}\n", out.dump(2));
+      return kExitOk;
+    }
+    auto reasons = [](const std::vector<Contribution>& top) {
+      std::string out;
+      for (const Contribution& c : top) {
+        out += fmt::format("{}{}={:.4g} ({:+.3f})", out.empty() ? "" : ", ", c.feature, c.value,
+                           c.contribution);
+      }
+      return out;
+    };
+    std::vector<std::vector<std::string>> table;
+    for (const auto& r : *rows) {
+      if (o.decisions) {
+        auto d = DecisionFromJson(r.body);
+        if (!d.ok()) continue;
+        table.push_back({std::to_string(r.seq), FormatTimestamp(r.ts_ns), r.subject,
+                         fmt::format("{} {}", d->model_name, d->model_version),
+                         fmt::format("{:.3f}", d->score), d->label, reasons(d->top), d->trace_id});
+      } else {
+        auto a = AlertEventFromJson(r.body);
+        if (!a.ok()) continue;
+        table.push_back({std::to_string(r.seq), FormatTimestamp(r.ts_ns), r.subject, a->kind,
+                         fmt::format("{} {}", a->model_name, a->model_version),
+                         fmt::format("{:.3f}", a->score), reasons(a->reasons), a->trace_id});
+      }
+    }
+    const std::vector<std::string> header =
+        o.decisions ? std::vector<std::string>{"seq",
+                                               "window end",
+                                               "asset",
+                                               "model",
+                                               "score",
+                                               "label",
+                                               "top reasons (value, SHAP)",
+                                               "trace id"}
+                    : std::vector<std::string>{"seq",
+                                               "time",
+                                               "asset",
+                                               "event",
+                                               "model",
+                                               "score",
+                                               "top reasons (value, SHAP)",
+                                               "trace id"};
+    o.format == "csv" ? PrintCsv(header, table) : PrintTable(header, table);
+    if (o.format == "table") {
+      fmt::print("{} {}\n", rows->size(), o.decisions ? "decision(s)" : "alert event(s)");
+    }
+    return kExitOk;
+  }
+
   if (o.events) {
     auto rows = (*store)->QueryEvents(*from, *to, o.limit);
     if (!rows.ok()) {
@@ -155,8 +235,10 @@ int RunQuery(const QueryOptions& o) {
     if (o.format == "json") {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& e : *rows) {
-        out.push_back({{"ts", FormatTimestamp(e.ts_ns)}, {"kind", e.kind},
-                       {"subject", e.subject}, {"detail", e.detail}});
+        out.push_back({{"ts", FormatTimestamp(e.ts_ns)},
+                       {"kind", e.kind},
+                       {"subject", e.subject},
+                       {"detail", e.detail}});
       }
       fmt::print("{}\n", out.dump(2));
       return kExitOk;
@@ -208,8 +290,9 @@ int RunQuery(const QueryOptions& o) {
   }
   std::vector<std::vector<std::string>> table;
   for (const auto& r : *rows) {
-    std::string value = r.is_block ? BlockSummary(r) : r.value ? fmt::format("{:.6g}", *r.value)
-                                                               : "";
+    std::string value = r.is_block ? BlockSummary(r)
+                        : r.value  ? fmt::format("{:.6g}", *r.value)
+                                   : "";
     table.push_back({std::to_string(r.seq), FormatTimestamp(r.ts_ns), r.signal, value, r.unit,
                      std::string(QualityName(r.quality))});
   }
@@ -217,8 +300,8 @@ int RunQuery(const QueryOptions& o) {
   o.format == "csv" ? PrintCsv(header, table) : PrintTable(header, table);
   if (o.format == "table") {
     fmt::print("{} observation(s) of {}{} from {} to {}{}\n", rows->size(), o.asset,
-               o.signal.empty() ? "" : " " + o.signal, FormatTimestamp(*from),
-               FormatTimestamp(*to), rows->size() == o.limit ? " (limit reached: --limit)" : "");
+               o.signal.empty() ? "" : " " + o.signal, FormatTimestamp(*from), FormatTimestamp(*to),
+               rows->size() == o.limit ? " (limit reached: --limit)" : "");
   }
   return kExitOk;
 }
@@ -244,6 +327,9 @@ CommandRunner AddQueryCommand(CLI::App& root) {
   cmd->add_flag("--samples", o->samples, "With --format json: include waveform samples");
   cmd->add_flag("--dead-letters", o->dead_letters, "Show rejected readings and why");
   cmd->add_flag("--events", o->events, "Show events (stale signals, dropped data)");
+  cmd->add_flag("--decisions", o->decisions,
+                "Show model decisions (score, label, top reasons, trace id); --asset filters");
+  cmd->add_flag("--alerts", o->alerts, "Show alert events (open/clear); --asset filters");
   cmd->footer(fmt::format(
       "Examples:\n"
       "  strata query --db examples/data/edge.db --asset acme/plant-1/line-1/pump-01 "

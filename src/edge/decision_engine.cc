@@ -264,7 +264,8 @@ void DecisionEngine::Start(Submit submit, Publish publish) {
 void DecisionEngine::Stop() {
   if (stopping_.exchange(true)) return;
   input_.Close();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;  // never started: nothing to hand over
+  thread_.join();
   // The writer is still running: hand over what was decided, waiting a bounded time.
   for (int attempt = 0; attempt < 100 && !pending_.empty() && submit_; ++attempt) {
     if (submit_(pending_)) {
@@ -274,8 +275,10 @@ void DecisionEngine::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // retry pacing at shutdown
   }
   if (!pending_.empty()) {
-    spdlog::warn("decision engine: {} decisions/alerts not stored at shutdown (store busy)",
-                 pending_.records.size());
+    spdlog::warn(
+        "decision engine: {} decisions/alerts and {} events not stored at shutdown "
+        "(store busy)",
+        pending_.records.size(), pending_.events.size());
   }
 }
 
