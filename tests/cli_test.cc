@@ -11,8 +11,12 @@
 #include <set>
 #include <string>
 
+#include "cli/demo_history.h"
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/clock.h"
+#include "ml/runtime_factory.h"
+#include "ml/training/dataset.h"
+#include "ml/training/trainer.h"
 #include "store/store.h"
 #include "testing/testing.h"
 
@@ -53,7 +57,7 @@ TEST(Cli, HelpExplainsEveryVerb) {
   TempDir dir;
   RunResult top = RunStrata({"--help"}, dir);
   EXPECT_EQ(top.code, 0);
-  for (const char* verb : {"demo", "edge", "sim", "query"}) {
+  for (const char* verb : {"demo", "edge", "sim", "query", "train"}) {
     EXPECT_NE(top.output.find(verb), std::string::npos) << verb;
     RunResult r = RunStrata({verb, "--help"}, dir);
     EXPECT_EQ(r.code, 0) << verb;
@@ -132,6 +136,143 @@ double Metric(int port, const std::string& series) {
   const size_t at = res->body.find("\n" + series + " ");
   if (at == std::string::npos) return -1;
   return std::stod(res->body.substr(at + series.size() + 2));
+}
+
+// `strata train` end to end: simulated history (two 20-minute runs of two pumps, one fault
+// each) through the edge's decoding into a store, trained as a subprocess.
+class TrainCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    auto edge = EdgeConfig::Load(Example("edge.yaml"));
+    ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+    auto plant = sim::PlantConfig::Load(Example("plant.yaml"));
+    ASSERT_TRUE(plant.ok()) << plant.status().ToString();
+    HistoryOptions h;
+    h.plant = *plant;
+    h.plant.machines.resize(2);  // pump-01, pump-02
+    h.segments = 2;
+    h.segment_ns = 20 * 60 * kNsPerSec;
+    h.start_ns = 1'700'000'040 * kNsPerSec;
+    h.store_path = dir_->File("history.db");
+    h.ground_truth_path = dir_->File("gt.jsonl");
+    auto r = GenerateHistory(h, *edge);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->episodes, 2);
+    EXPECT_EQ(r->dead_letters, 0u);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::vector<std::string> Args(const std::string& out) {
+    return {"train",
+            "--data",
+            dir_->File("history.db"),
+            "--labels",
+            dir_->File("gt.jsonl"),
+            "--features",
+            Example("features-bearing.yaml"),
+            "--model",
+            Example("assets.yaml"),
+            "--out",
+            out,
+            "--rounds",
+            "30"};
+  }
+  static TempDir* dir_;
+};
+TempDir* TrainCli::dir_ = nullptr;
+
+TEST_F(TrainCli, TrainsAPackageThatScoresFaultsHigherDeterministically) {
+  const std::string out = dir_->File("pkg-a");
+  RunResult r = RunStrata(Args(out), *dir_, 120 * kNsPerSec);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("holdout: auc"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("boosting rounds"), std::string::npos) << r.output;
+  auto package = ml::LoadModelPackage(out);
+  ASSERT_TRUE(package.ok()) << package.status().ToString();
+  const ml::ModelManifest& m = package->manifest;
+  EXPECT_EQ(m.runtime, "xgboost");
+  EXPECT_EQ(m.features.asset_type, "centrifugal_pump");
+  EXPECT_EQ(m.reference.size(), m.features.features.size());
+  EXPECT_GT(m.lineage.positives, 0u);
+  EXPECT_EQ(m.lineage.seed, 42u);
+  EXPECT_TRUE(m.metrics.count("accuracy") && m.metrics.count("holdout_rows")) << r.output;
+  auto runtime = ml::CreateRuntime(*package);
+  ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+
+  // Every window of the history, scored through the runtime: faulty ones score higher.
+  SqliteStoreOptions so;
+  so.path = dir_->File("history.db");
+  so.read_only = true;
+  auto store = OpenSqliteStore(so);
+  ASSERT_TRUE(store.ok());
+  auto model = AssetModel::LoadFile(Example("assets.yaml"));
+  ASSERT_TRUE(model.ok());
+  auto labels = ml::LoadGroundTruth(dir_->File("gt.jsonl"));
+  ASSERT_TRUE(labels.ok());
+  auto ds = ml::BuildDataset(**store, *model, m.features, *labels, {});
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  std::vector<float> scores(ds->rows());
+  ASSERT_TRUE((*runtime)->Predict(ds->X, scores).ok());
+  double pos = 0, neg = 0;
+  for (size_t i = 0; i < scores.size(); ++i) (ds->y[i] > 0 ? pos : neg) += scores[i];
+  pos /= double(ds->positives);
+  neg /= double(ds->rows() - ds->positives);
+  EXPECT_GT(pos, 0.8);
+  EXPECT_LT(neg, 0.2);
+  EXPECT_GT(ml::RocAuc(scores, ds->y), 0.95);
+
+  // Same data and seed: the same artifact, byte for byte.
+  const std::string again = dir_->File("pkg-b");
+  RunResult r2 = RunStrata(Args(again), *dir_, 120 * kNsPerSec);
+  ASSERT_EQ(r2.code, 0) << r2.output;
+  auto package2 = ml::LoadModelPackage(again);
+  ASSERT_TRUE(package2.ok());
+  EXPECT_EQ(package2->manifest.artifact_sha256, m.artifact_sha256);
+  EXPECT_EQ(package2->artifact, package->artifact);
+  EXPECT_EQ(package2->manifest.metrics, m.metrics);
+}
+
+TEST_F(TrainCli, BadInputsGiveClearErrors) {
+  auto run = [&](std::vector<std::string> args) { return RunStrata(args, *dir_); };
+  auto with = [&](const std::string& key, const std::string& value) {
+    std::vector<std::string> args = Args(dir_->File("pkg-bad"));
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == key) args[i + 1] = value;
+    }
+    return args;
+  };
+  RunResult r = run(with("--data", dir_->File("missing.db")));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("missing.db"), std::string::npos) << r.output;
+
+  r = run(with("--labels", dir_->File("nothing.jsonl")));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("nothing.jsonl"), std::string::npos) << r.output;
+
+  WriteTextFile(dir_->File("other-gt.jsonl"),
+                R"({"asset":"acme/plant-1/line-1/pump-04","onset_ns":1,"full_severity_ns":2})"
+                "\n");
+  r = run(with("--labels", dir_->File("other-gt.jsonl")));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("no positive labels"), std::string::npos) << r.output;
+
+  WriteTextFile(dir_->File("bad-spec.yaml"),
+                "features:\n  asset_type: centrifugal_pump\n  window: {length: 60s}\n  list:\n"
+                "    - {name: x, signal: bearing_de.pressure, function: mean}\n");
+  r = run(with("--features", dir_->File("bad-spec.yaml")));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("does not match the asset model"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bearing_de.pressure"), std::string::npos) << r.output;
+
+  std::vector<std::string> late = Args(dir_->File("pkg-bad"));
+  late.insert(late.end(), {"--from", "2030-01-01T00:00:00Z"});
+  r = run(late);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("no windows"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_->File("pkg-bad")));
 }
 
 TEST(EdgeProcess, RetriesWhileTheBrokerIsDownAndSaysSoInTheLog) {
@@ -241,9 +382,19 @@ TEST(EdgeProcess, KillDashNineLosesNoCommittedObservation) {
 
 TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
   TempDir dir;
-  RunResult r = RunStrata({"demo", "--dir", dir.File("demo"), "--duration", "12s", "--every", "3s"},
-                          dir, 120 * kNsPerSec);
+  // One 40-minute run of simulated history: enough for a starter model, a few seconds to make.
+  RunResult r = RunStrata(
+      {"demo", "--dir", dir.File("demo"), "--duration", "12s", "--every", "3s", "--history", "40m"},
+      dir, 120 * kNsPerSec);
   EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("starter model bearing-fault"), std::string::npos) << r.output;
+  auto starter = ml::LoadModelPackage(dir.File("demo/models/bearing-fault"));
+  ASSERT_TRUE(starter.ok()) << starter.status().ToString();
+  EXPECT_GT(starter->manifest.lineage.positives, 0u);
+  const std::string edge_yaml = ReadTextFile(dir.File("demo/edge.yaml"));
+  EXPECT_NE(edge_yaml.find(starter->sha256), std::string::npos) << edge_yaml;
+  EXPECT_NE(ReadTextFile(dir.File("demo/logs/edge.log")).find("bearing-fault starter-1"),
+            std::string::npos);
   EXPECT_NE(r.output.find("Strata demo"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("obs/s"), std::string::npos) << r.output;
   SqliteStoreOptions so;
@@ -330,7 +481,7 @@ TEST(Demo, CtrlCStopsEveryChildAndExitsZero) {
   TempDir dir;
   const std::string demo_dir = dir.File("demo-ctrl-c");
   ChildProcess::Options o;
-  o.argv = {testing::StrataBinary(), "demo", "--dir", demo_dir, "--every", "1s"};
+  o.argv = {testing::StrataBinary(), "demo", "--dir", demo_dir, "--every", "1s", "--history", "0"};
   o.log_file = dir.File("demo.log");
   auto demo = ChildProcess::Spawn(o);
   ASSERT_TRUE(demo.ok());
@@ -347,6 +498,28 @@ TEST(Demo, CtrlCStopsEveryChildAndExitsZero) {
   EXPECT_TRUE(ProcessesMentioning(demo_dir).empty()) << "a child outlived the demo";
   EXPECT_NE(ReadTextFile(o.log_file).find("stopped: the store holds"), std::string::npos)
       << ReadTextFile(o.log_file);
+}
+
+TEST(Demo, CtrlCWhileTrainingTheStarterModelStopsAtOnce) {
+  TempDir dir;
+  const std::string demo_dir = dir.File("demo-ctrl-c-training");
+  ChildProcess::Options o;
+  o.argv = {testing::StrataBinary(), "demo", "--dir", demo_dir, "--history", "10h"};
+  o.log_file = dir.File("demo.log");
+  auto demo = ChildProcess::Spawn(o);
+  ASSERT_TRUE(demo.ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadTextFile(o.log_file).find("simulating history") != std::string::npos; },
+      std::chrono::seconds(30)))
+      << ReadTextFile(o.log_file);
+  ASSERT_TRUE((*demo)->Signal(SIGINT));
+  auto code = (*demo)->WaitFor(10 * kNsPerSec);
+  ASSERT_TRUE(code.has_value()) << ReadTextFile(o.log_file);
+  EXPECT_EQ(*code, 0) << ReadTextFile(o.log_file);
+  EXPECT_NE(ReadTextFile(o.log_file).find("before anything was started"), std::string::npos)
+      << ReadTextFile(o.log_file);
+  EXPECT_TRUE(ProcessesMentioning(demo_dir).empty());
+  EXPECT_FALSE(std::filesystem::exists(demo_dir + "/models/bearing-fault/manifest.yaml"));
 }
 
 }  // namespace

@@ -134,6 +134,11 @@ class Demo {
       return kExitUsage;
     }
     if (Status s = Prepare(); !s.ok()) {
+      if (s.code() == StatusCode::kCancelled) {
+        fmt::print("\nstopped (signal {}) before anything was started: {}\n", interrupted_,
+                   s.message());
+        return kExitOk;
+      }
       fmt::print(stderr, "strata demo: {}\n", s.message());
       return kExitFailure;
     }
@@ -261,6 +266,12 @@ class Demo {
     return Status::Ok();
   }
 
+  // Ctrl-C (or SIGTERM) while preparing: nothing has been started yet, so the demo just ends.
+  bool Interrupted() {
+    if (interrupted_ == 0) interrupted_ = WaitForTermination(0);
+    return interrupted_ != 0;
+  }
+
   // The starter model: trained on simulated history at first start, reused afterwards.
   Status PrepareStarterModel() {
     const fs::path package_dir = dir_ / kStarterPackage;
@@ -307,11 +318,13 @@ class Demo {
     STRATA_ASSIGN_OR_RETURN(
         HistoryResult history, GenerateHistory(h, edge, [&](int64_t done, int64_t total) {
           sim_bar.Update(static_cast<long>(done / minute), static_cast<long>(total / minute));
+          return !Interrupted();
         }));
     fmt::print("  {} observations and {} fault episodes in {:.1f} s -> {}\n",
                Thousands(double(history.observations)), history.episodes, history.seconds,
                h.store_path);
 
+    if (Interrupted()) return CancelledError("stopped before training");
     ml::TrainJob job;
     job.data_path = h.store_path;
     job.labels_path = h.ground_truth_path;
@@ -335,7 +348,7 @@ class Demo {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(
         "  starter model {} ready in {:.1f} s (history {:.1f} s, windows {:.1f} s, training "
-        "{:.1f} s); holdout auc {}, precision {}, recall {}\n",
+        "{:.2f} s); holdout auc {}, precision {}, recall {}\n",
         report.package.Describe(), seconds, history.seconds, report.dataset_seconds,
         report.training_seconds, metric("auc"), metric("precision"), metric("recall"));
     package_sha256_ = report.package.sha256;
@@ -587,6 +600,7 @@ class Demo {
   std::string package_sha256_;
   std::string package_text_;
   bool models_deployed_ = false;
+  int interrupted_ = 0;
   std::unique_ptr<ChildProcess> broker_;
   std::unique_ptr<ChildProcess> edge_;
   std::unique_ptr<ChildProcess> sim_;

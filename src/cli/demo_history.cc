@@ -29,7 +29,7 @@ constexpr sim::FaultKind kKinds[] = {sim::FaultKind::kBearingOuterRace,
 
 StatusOr<HistoryResult> GenerateHistory(
     const HistoryOptions& o, const EdgeConfig& edge,
-    const std::function<void(int64_t done_ns, int64_t total_ns)>& progress) {
+    const std::function<bool(int64_t done_ns, int64_t total_ns)>& progress) {
   if (edge.mqtt.empty()) {
     return InvalidArgumentError("the demo's edge config has no MQTT connector to decode with");
   }
@@ -105,12 +105,14 @@ StatusOr<HistoryResult> GenerateHistory(
       if (batch.size() >= kBatchRows) STRATA_RETURN_IF_ERROR(flush());
       if (t >= next_report) {
         next_report += kMinute;
-        if (progress) progress(t - o.start_ns, total);
+        if (progress && !progress(t - o.start_ns, total)) {
+          return CancelledError("stopped while simulating history");
+        }
       }
     }
     STRATA_RETURN_IF_ERROR(flush());
   }
-  if (progress) progress(total, total);
+  if (progress) progress(total, total);  // the end: nothing left to cancel
 
   std::ofstream gt(o.ground_truth_path, std::ios::trunc);
   for (const ml::FaultEpisode& e : episodes) gt << ml::GroundTruthJsonLine(e) << '\n';

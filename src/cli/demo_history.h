@@ -38,9 +38,10 @@ struct HistoryResult {
 };
 
 // `edge`: the demo's edge config (asset model and its first MQTT connector's decoders and
-// mapping). `progress(done, total)` after each simulated minute.
+// mapping). `progress(done, total)` after each simulated minute; returning false stops the run
+// (Cancelled; the store then holds part of the history).
 [[nodiscard]] StatusOr<HistoryResult> GenerateHistory(
     const HistoryOptions& options, const EdgeConfig& edge,
-    const std::function<void(int64_t done_ns, int64_t total_ns)>& progress = {});
+    const std::function<bool(int64_t done_ns, int64_t total_ns)>& progress = {});
 
 }  // namespace strata

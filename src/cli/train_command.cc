@@ -44,7 +44,7 @@ void PrintSummary(const ml::TrainReport& r) {
       "  rows {} ({} positive): {} for training, {} held out (the latest windows)\n"
       "  holdout: auc {}  accuracy {}  precision {}  recall {}  (threshold {})\n"
       "  artifact {} sha256 {}\n"
-      "  took {:.1f} s (windows and features {:.1f} s, training {:.1f} s)\n",
+      "  took {:.1f} s (windows and features {:.1f} s, training {:.2f} s)\n",
       r.package.Describe(), r.package.dir, r.package.sha256, r.rows, r.positives, r.train_rows,
       r.holdout_rows, metric("auc"), metric("accuracy"), metric("precision"), metric("recall"),
       m.decision.threshold, m.artifact_file, m.artifact_sha256,
