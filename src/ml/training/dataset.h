@@ -14,6 +14,8 @@
 // the fault is there but too small to show; they are left out unless keep_ambiguous (then 0).
 // Windows with a NaN feature are left out by default, because the edge does not score them
 // either (no training/serving mismatch on what a model ever sees).
+// A window still open when an asset's data (or the range) ends, and a window that starts
+// before `from_ns`, are partial and left out.
 //
 // Ground-truth file (the simulator writes it): one JSON object per line,
 //   {"asset": "acme/plant-1/line-1/pump-02", "fault": "bearing_outer_race",
