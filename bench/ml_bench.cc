@@ -11,21 +11,36 @@
 //   PredictXgboost/N    XGBoosterPredictFromDense (inplace prediction, a reused proxy DMatrix,
 //                       the array interface prepared outside the timing): XGBoost's fastest
 //                       direct path for dense rows
+//   PredictOnnx/N       ModelRuntime::Predict on OnnxRuntime (ONNX Runtime, one thread) over
+//                       the same trees, converted at start-up by scripts/xgboost_to_onnx.py
+//                       (run with /usr/bin/python3: it needs Debian's python3-onnx)
 //   LoadRuntime         XgboostRuntime::Load (parse JSON, TreeSHAP tables)
 //
 // Each reports `per_row` (seconds per row; "u" = µs). At the end the ratios are printed.
 // Run: build/<dir>/bench/ml_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <xgboost/c_api.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "ml/onnx/onnx_runtime.h"
 #include "ml/tree_ensemble.h"
 #include "ml/tree_shap.h"
 #include "ml/xgboost/test_models.h"
@@ -43,7 +58,63 @@ struct Fixture {
   testing::Dataset rows;
   std::unique_ptr<XgboostRuntime> runtime;
   std::unique_ptr<xgb::Booster> booster;
+  std::unique_ptr<OnnxRuntime> onnx;  // null when the conversion failed (see onnx_error)
+  std::string onnx_error;
 };
+
+extern "C" char** environ;
+
+// The standard model through scripts/xgboost_to_onnx.py, in a temporary directory that is
+// removed again. Debian's interpreter: python3-onnx belongs to /usr/bin/python3, and the
+// python3 on PATH may be another one without it.
+StatusOr<std::unique_ptr<OnnxRuntime>> ConvertToOnnx(const std::string& model_json) {
+  namespace fs = std::filesystem;
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/strata-ml-bench-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return InternalError("mkdtemp " + pattern + ": " + std::strerror(errno));
+  }
+  const fs::path dir(pattern);
+  const std::string json_path = (dir / "model.json").string();
+  const std::string onnx_path = (dir / "model.onnx").string();
+  const std::string log_path = (dir / "convert.log").string();
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+  };
+  StatusOr<std::unique_ptr<OnnxRuntime>> result = InternalError("not run");
+  {
+    std::ofstream(json_path, std::ios::binary) << model_json;
+    const std::string script = std::string(STRATA_SOURCE_DIR) + "/scripts/xgboost_to_onnx.py";
+    std::string python = "/usr/bin/python3";
+    std::vector<char*> argv = {python.data(), const_cast<char*>(script.c_str()),
+                               const_cast<char*>(json_path.c_str()),
+                               const_cast<char*>(onnx_path.c_str()), nullptr};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = 0;
+    const int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    int wait_status = 0;
+    if (spawn_error != 0) {
+      result =
+          InternalError("starting /usr/bin/python3: " + std::string(std::strerror(spawn_error)));
+    } else if (waitpid(pid, &wait_status, 0) != pid || !WIFEXITED(wait_status) ||
+               WEXITSTATUS(wait_status) != 0) {
+      result = InternalError(script + " failed (needs Debian's python3-onnx): " + read(log_path));
+    } else {
+      result = OnnxRuntime::Load(read(onnx_path), {.num_features = kFeatures});
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return result;
+}
 
 Fixture& Shared() {
   static Fixture* fixture = [] {
@@ -63,6 +134,25 @@ Fixture& Shared() {
     }
     f->runtime = std::move(runtime).value();
     f->booster = std::make_unique<xgb::Booster>(std::move(booster).value());
+    auto onnx = ConvertToOnnx(f->model);
+    if (onnx.ok()) {
+      f->onnx = std::move(onnx).value();
+      // Same trees, same scores: check once, outside the timing.
+      std::vector<float> ours(kRows), theirs(kRows);
+      if (!f->runtime->Predict(f->rows.X, ours).ok() || !f->onnx->Predict(f->rows.X, theirs).ok()) {
+        std::fprintf(stderr, "predicting the benchmark rows failed\n");
+        std::abort();
+      }
+      double max_diff = 0;
+      for (size_t i = 0; i < kRows; ++i) {
+        max_diff = std::max(max_diff, std::fabs(double(ours[i]) - double(theirs[i])));
+      }
+      std::fprintf(stderr, "ONNX Runtime %s: max |score difference| vs ours on %zu rows: %.2g\n",
+                   OnnxRuntime::LibraryVersion().c_str(), kRows, max_diff);
+    } else {
+      f->onnx_error = onnx.status().ToString();
+      std::fprintf(stderr, "ONNX arm skipped: %s\n", f->onnx_error.c_str());
+    }
     return f;
   }();
   return *fixture;
@@ -174,6 +264,25 @@ void PredictXgboost(benchmark::State& state) {
 }
 BENCHMARK(PredictXgboost)->Arg(1)->Arg(kRows);
 
+void PredictOnnx(benchmark::State& state) {
+  Fixture& f = Shared();
+  if (f.onnx == nullptr) {
+    state.SkipWithError(f.onnx_error.c_str());
+    return;
+  }
+  ModelRuntime& runtime = *f.onnx;
+  const auto n = static_cast<size_t>(state.range(0));
+  std::vector<float> scores(n);
+  size_t first = 0;
+  for (auto _ : state) {
+    if (!runtime.Predict(Rows(f, first, n), scores).ok()) state.SkipWithError("predict");
+    benchmark::DoNotOptimize(scores.data());
+    first = (first + n) % kRows;
+  }
+  CountRows(state, n);
+}
+BENCHMARK(PredictOnnx)->Arg(1)->Arg(kRows);
+
 // Load: parse the JSON, let XGBoost load it too, precompute the TreeSHAP tables.
 void LoadRuntime(benchmark::State& state) {
   Fixture& f = Shared();
@@ -215,6 +324,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
             "PredictXgboost/" + rows);
       Ratio("inference: ModelRuntime / TreeEnsemble (interface overhead)", "PredictRuntime/" + rows,
             "PredictEnsemble/" + rows);
+      Ratio("inference: ONNX Runtime / ModelRuntime (ours)", "PredictOnnx/" + rows,
+            "PredictRuntime/" + rows);
+      Ratio("inference: ONNX Runtime / direct XGBoost C API", "PredictOnnx/" + rows,
+            "PredictXgboost/" + rows);
     }
   }
 

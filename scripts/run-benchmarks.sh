@@ -21,5 +21,9 @@ echo
 echo "== Modbus poll cycle, 2,000 registers on 10 devices: $build/bench/modbus_bench"
 "$build/bench/modbus_bench" --seconds 5 --interval-ms 100
 echo
-echo "== TreeSHAP and inference, ours vs XGBoost C API (one core): $build/bench/ml_bench"
+echo "== TreeSHAP and inference, ours vs XGBoost C API and ONNX Runtime (one core): $build/bench/ml_bench"
 "$build/bench/ml_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+echo
+echo "== explained decisions, window complete -> decision stored: $build/bench/decision_bench"
+"$build/bench/decision_bench" --assets 200 --seconds 600
+"$build/bench/decision_bench" --assets 1000 --seconds 60 --rate 1
