@@ -305,8 +305,11 @@ class Demo {
     h.segments = static_cast<int>(std::max<int64_t>(1, (*history_ns + kSegment - 1) / kSegment));
     h.segment_ns = kSegment;
     const int64_t minute = 60 * kNsPerSec;
-    // In the past, ending an hour before now, on the minute grid.
-    h.start_ns = (Clock::System().NowNs() - h.segments * kSegment - 60 * minute) / minute * minute;
+    // In the past, ending an hour before now. Off the minute grid, like the live plant's start:
+    // each run begins with a partial first window while the machines warm up, and the model
+    // learns that this is normal.
+    h.start_ns = (Clock::System().NowNs() - h.segments * kSegment - 60 * minute) / minute * minute +
+                 23 * kNsPerSec;
     h.store_path = (dir_ / "training" / "history.db").string();
     h.ground_truth_path = (dir_ / "training" / "ground-truth.jsonl").string();
     fmt::print(

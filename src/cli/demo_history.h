@@ -23,7 +23,7 @@ namespace strata {
 
 struct HistoryOptions {
   sim::PlantConfig plant;  // machines, periods, seed (broker settings unused)
-  int64_t start_ns = 0;    // simulated start; on the minute grid
+  int64_t start_ns = 0;    // simulated start, ns since the epoch
   int64_t segment_ns = 40 * 60 * 1'000'000'000LL;
   int segments = 4;
   std::string store_path;         // created (replaced if it exists)
