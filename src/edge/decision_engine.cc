@@ -40,6 +40,8 @@ struct DecisionEngine::Deployment {
 
 namespace {
 
+constexpr size_t kSubmitEvery = 32;  // decisions per hand-over to the store writer
+
 fs::file_time_type ManifestTime(const std::string& dir) {
   std::error_code ec;
   const auto t = fs::last_write_time(fs::path(dir) / ml::kManifestFile, ec);
@@ -460,6 +462,9 @@ void DecisionEngine::Decide(Deployment& d, const features::CompletedWindow& w) {
   }
   decide_seconds_.Add(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  // Windows of many assets end together: hand decisions over in small groups, so that the
+  // first of a burst is not stored only after the last one is decided.
+  if (pending_.records.size() >= kSubmitEvery) SubmitPending();
 }
 
 }  // namespace strata
