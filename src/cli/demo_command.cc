@@ -551,10 +551,10 @@ class Demo {
     if (!stats.ok()) return;
     fmt::print(
         "stopped: the store holds {} observations ({} waveform blocks), {} dead letters, "
-        "{} events; {} on disk\n",
+        "{} events, {} decisions and alert events; {} on disk\n",
         Thousands(double(stats->observations)), Thousands(double(stats->blocks)),
         Thousands(double(stats->dead_letters)), Thousands(double(stats->events)),
-        FormatByteSize(stats->file_bytes));
+        Thousands(double(stats->records)), FormatByteSize(stats->file_bytes));
   }
 
   void PrintSummary(int64_t interval_ns) {
