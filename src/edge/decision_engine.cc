@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "edge/alert_tracker.h"
@@ -35,6 +36,10 @@ struct DecisionEngine::Deployment {
   std::vector<features::CompletedWindow> windows;
   fs::file_time_type manifest_mtime;
   int64_t idle_flush_ns = 0;
+  // For flushing windows of quiet sources: the newest source time seen by this deployment,
+  // and when (engine clock) it last got input.
+  int64_t max_event_ns = std::numeric_limits<int64_t>::min();
+  int64_t last_input_ns = 0;
   Counter* decisions = nullptr;
 };
 
@@ -145,6 +150,7 @@ StatusOr<std::unique_ptr<DecisionEngine::Deployment>> DecisionEngine::Prepare(
   auto d = std::make_unique<Deployment>();
   d->assignment = a;
   d->manifest_mtime = ManifestTime(a.package_dir);
+  d->last_input_ns = clock_.NowNs();  // a backlog has idle_flush to start arriving
   StatusOr<ml::ModelPackage> package = ml::LoadModelPackage(a.package_dir, a.sha256);
   if (!package.ok()) {
     Reject(a, RejectReasonOf(package.status()), package.status());
@@ -319,16 +325,28 @@ void DecisionEngine::Process(std::vector<Observation>& observations) {
       if (d->assets.count(model_->signal(o.signal).asset) > 0) d->input.push_back(o);
     }
     if (d->input.empty()) continue;
+    d->last_input_ns = clock_.NowNs();
+    for (const Observation& o : d->input) d->max_event_ns = std::max(d->max_event_ns, o.ts_ns);
     d->windows.clear();
     d->assembler->Add(d->input, &d->windows);
     for (const auto& w : d->windows) Decide(*d, w);
   }
 }
 
+// Completes the windows of sources that went quiet. Two clocks: other assets' data moved on
+// (source time, so a backlog being replayed is never cut short), or nothing at all arrived for
+// idle_flush (processing time).
 void DecisionEngine::FlushIdle(int64_t now_ns) {
   for (auto& d : deployments_) {
+    int64_t horizon = d->max_event_ns == std::numeric_limits<int64_t>::min()
+                          ? std::numeric_limits<int64_t>::min()
+                          : d->max_event_ns - d->idle_flush_ns;
+    if (now_ns - d->last_input_ns >= d->idle_flush_ns) {
+      horizon = std::max(horizon, now_ns - d->idle_flush_ns);
+    }
+    if (horizon == std::numeric_limits<int64_t>::min()) continue;
     d->windows.clear();
-    d->assembler->Flush(now_ns - d->idle_flush_ns, &d->windows);
+    d->assembler->Flush(horizon, &d->windows);
     for (const auto& w : d->windows) Decide(*d, w);
   }
 }

@@ -59,8 +59,9 @@ struct ModelAssignment {
 
 struct DecisionEngineOptions {
   size_t input_queue_observations = 1 << 18;
-  // Windows whose end is older than now - idle_flush are completed even when no newer data
-  // arrives (a source went quiet). 0: twice the window length plus the allowed lateness.
+  // Windows of a quiet source are completed when their end is idle_flush older than the
+  // newest data of the model's other assets, or than now when no data arrived for idle_flush.
+  // 0: twice the window length plus the allowed lateness.
   int64_t idle_flush_ns = 0;
   int64_t allowed_lateness_ns = 5'000'000'000;
   int64_t package_check_interval_ns = 5'000'000'000;  // how often manifests are re-read
