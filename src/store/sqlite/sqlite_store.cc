@@ -305,6 +305,7 @@ class SqliteStore final : public Store {
   StatusOr<Deleted> DeleteDeadLetters(std::optional<int64_t> before_ts, int64_t max_rows);
   StatusOr<uint64_t> DeleteEvents(int64_t before_ts, int64_t max_rows);
   StatusOr<Deleted> DeleteRecords(std::string_view stream, int64_t before_ts, int64_t max_rows);
+  StatusOr<Deleted> DeleteReturningSeqs(std::string_view stream, Statement& st);
   StatusOr<uint64_t> DropFromOutbox(std::string_view stream, std::vector<SeqRange>& deleted);
   StatusOr<std::optional<int64_t>> OldestStored(std::string_view stream, int64_t first,
                                                 int64_t last);
@@ -1455,24 +1456,28 @@ StatusOr<Deleted> SqliteStore::DeleteObservationsThrough(uint64_t first_seq) {
 // than `before_ts` if given, in one transaction.
 StatusOr<Deleted> SqliteStore::DeleteDeadLetters(std::optional<int64_t> before_ts,
                                                  int64_t max_rows) {
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM "
+                                       "dead_letters WHERE ts < ?1 ORDER BY ts LIMIT ?2) "
+                                       "RETURNING seq"));
+  STRATA_RETURN_IF_ERROR(
+      st.BindAll(before_ts.value_or(std::numeric_limits<int64_t>::max()), max_rows));
+  return DeleteReturningSeqs(kDeadLetterStream, st);
+}
+
+// Runs `st`, a bound "DELETE … RETURNING seq" of rows of `stream`, in one transaction with the
+// outbox accounting of what it deleted.
+StatusOr<Deleted> SqliteStore::DeleteReturningSeqs(std::string_view stream, Statement& st) {
   Deleted d;
   std::vector<SeqRange> seqs;
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
-  {
-    STRATA_ASSIGN_OR_RETURN(Statement st,
-                            db_->Prepare("DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM "
-                                         "dead_letters WHERE ts < ?1 ORDER BY ts LIMIT ?2) "
-                                         "RETURNING seq"));
-    STRATA_RETURN_IF_ERROR(
-        st.BindAll(before_ts.value_or(std::numeric_limits<int64_t>::max()), max_rows));
-    for (;;) {
-      STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0)});
-    }
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0)});
   }
   d.rows = seqs.size();
-  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(kDeadLetterStream, seqs));
+  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(stream, seqs));
   STRATA_RETURN_IF_ERROR(txn.Commit());
   return d;
 }
@@ -1489,25 +1494,12 @@ StatusOr<uint64_t> SqliteStore::DeleteEvents(int64_t before_ts, int64_t max_rows
 // Deletes up to `max_rows` of the oldest records of `stream` older than `before_ts`.
 StatusOr<Deleted> SqliteStore::DeleteRecords(std::string_view stream, int64_t before_ts,
                                              int64_t max_rows) {
-  Deleted d;
-  std::vector<SeqRange> seqs;
-  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
-  {
-    STRATA_ASSIGN_OR_RETURN(Statement st,
-                            db_->Prepare("DELETE FROM records WHERE stream = ?1 AND seq IN "
-                                         "(SELECT seq FROM records WHERE stream = ?1 AND ts < ?2 "
-                                         "ORDER BY ts LIMIT ?3) RETURNING seq"));
-    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, before_ts, max_rows));
-    for (;;) {
-      STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0)});
-    }
-  }
-  d.rows = seqs.size();
-  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(stream, seqs));
-  STRATA_RETURN_IF_ERROR(txn.Commit());
-  return d;
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("DELETE FROM records WHERE stream = ?1 AND seq IN "
+                                       "(SELECT seq FROM records WHERE stream = ?1 AND ts < ?2 "
+                                       "ORDER BY ts LIMIT ?3) RETURNING seq"));
+  STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, before_ts, max_rows));
+  return DeleteReturningSeqs(stream, st);
 }
 
 // The lowest seq of `stream` still stored in [first, last], if any.
