@@ -30,6 +30,7 @@ struct DecisionEngine::Deployment {
   std::map<const Asset*, AlertTracker> trackers;
   std::map<const Asset*, std::string> open_alerts;  // asset -> alert id
   std::set<std::string> nan_logged;                 // features already reported as NaN
+  std::map<const Asset*, int64_t> first_seen_ns;    // source time of each asset's first input
   std::vector<float> row;
   std::vector<float> contributions;
   std::vector<Observation> input;  // this round's observations for this deployment
@@ -99,6 +100,9 @@ DecisionEngine::DecisionEngine(std::shared_ptr<const AssetModel> model, const Cl
       skipped_error_(metrics.GetCounter("strata_edge_decisions_skipped_total",
                                         "Completed windows that got no decision, by reason",
                                         {{"reason", "model_error"}})),
+      skipped_partial_(metrics.GetCounter("strata_edge_decisions_skipped_total",
+                                          "Completed windows that got no decision, by reason",
+                                          {{"reason", "partial_window"}})),
       alerts_open_(metrics.GetCounter("strata_edge_alerts_total", "Alert events, by kind",
                                       {{"kind", "open"}})),
       alerts_clear_(metrics.GetCounter("strata_edge_alerts_total", "Alert events, by kind",
@@ -326,7 +330,12 @@ void DecisionEngine::Process(std::vector<Observation>& observations) {
     }
     if (d->input.empty()) continue;
     d->last_input_ns = clock_.NowNs();
-    for (const Observation& o : d->input) d->max_event_ns = std::max(d->max_event_ns, o.ts_ns);
+    for (const Observation& o : d->input) {
+      d->max_event_ns = std::max(d->max_event_ns, o.ts_ns);
+      const Asset* asset = model_->signal(o.signal).asset;
+      auto [it, inserted] = d->first_seen_ns.emplace(asset, o.ts_ns);
+      if (!inserted) it->second = std::min(it->second, o.ts_ns);
+    }
     d->windows.clear();
     d->assembler->Add(d->input, &d->windows);
     for (const auto& w : d->windows) Decide(*d, w);
@@ -382,6 +391,14 @@ void DecisionEngine::Decide(Deployment& d, const features::CompletedWindow& w) {
   const auto start = std::chrono::steady_clock::now();
   const ml::ModelManifest& m = d.package.manifest;
   const size_t n = d.extractor->size();
+  // The first window after this edge (or the source) started holds only part of its span: its
+  // features (slopes, means of a warm-up) are not those of a whole window. No decision.
+  if (auto first = d.first_seen_ns.find(w.asset);
+      first != d.first_seen_ns.end() && first->second > w.start_ns &&
+      m.features.window.kind == features::WindowSpec::Kind::kTime) {
+    skipped_partial_.Add();
+    return;
+  }
   Status s = d.extractor->Compute(w, d.row);
   for (size_t i = 0; s.ok() && i < n; ++i) {
     if (std::isnan(d.row[i])) {

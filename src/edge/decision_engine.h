@@ -20,7 +20,9 @@
 // each package's manifest and redeploys it when it changes (same checks).
 //
 // A window whose features hold a NaN (e.g. no vibration block in it) gets no decision:
-// counted as strata_edge_decisions_skipped_total{reason="nan_features"}.
+// counted as strata_edge_decisions_skipped_total{reason="nan_features"}. Nor does the first
+// time window of an asset when its data began after the window's start (the engine saw only
+// part of it: a warm-up, a restart): reason="partial_window".
 //
 // Threading: Deploy/Start/Stop from one controlling thread; Offer from any thread (the store
 // writer); counters are thread-safe.
@@ -132,6 +134,7 @@ class DecisionEngine {
   Counter& decisions_;
   Counter& skipped_nan_;
   Counter& skipped_error_;
+  Counter& skipped_partial_;
   Counter& alerts_open_;
   Counter& alerts_clear_;
   Counter& submit_retries_;

@@ -251,6 +251,22 @@ TEST_F(DecisionEngineTest, QuietSourcesAreFlushedByTheClock) {
   EXPECT_EQ(Records(kDecisionStream)[0].subject, "acme/site/line/pump-02");
 }
 
+TEST_F(DecisionEngineTest, TheFirstWindowSeenOnlyInPartGetsNoDecision) {
+  const std::string pkg = WritePackage("hot", Manifest(), TrainHotModel());
+  StartEngine();
+  ASSERT_TRUE(engine_->Deploy({pkg, std::nullopt, {}, "test"}).ok());
+  Run();
+  engine_->Offer(Readings(0, kT0 + 3 * kSec, 7, 90));  // data begins 3 s into the window
+  engine_->Offer(Readings(0, kT0 + 10 * kSec, 10, 90));
+  engine_->Offer(Readings(0, kT0 + 20 * kSec, 1, 90));
+  ASSERT_TRUE(WaitFor([&] { return Records(kDecisionStream).size() == 1; }));
+  auto d = DecisionFromJson(Records(kDecisionStream)[0].body);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->window_start_ns, kT0 + 10 * kSec);
+  EXPECT_EQ(metrics_.Value("strata_edge_decisions_skipped_total", {{"reason", "partial_window"}}),
+            1);
+}
+
 TEST_F(DecisionEngineTest, WindowsWithNanFeaturesGetNoDecisionAndAreCounted) {
   const std::string pkg = WritePackage("hot", Manifest(), TrainHotModel());
   StartEngine();
