@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,8 @@ enum class RejectReason : uint8_t {
 inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kCount);
 
 std::string_view RejectReasonName(RejectReason reason);
+// The reason with this name; nullopt for anything else.
+std::optional<RejectReason> ParseRejectReason(std::string_view name);
 
 struct DeadLetter {
   int64_t ts_ns = 0;  // when it was rejected (edge clock)

@@ -36,6 +36,17 @@ std::string Sha256Hex(std::string_view data) {
   return Hex(digest, size);
 }
 
+std::string Sha256Digest(std::string_view first, std::string_view second) {
+  MdCtx ctx(EVP_MD_CTX_new());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx.get(), first.data(), first.size());
+  EVP_DigestUpdate(ctx.get(), second.data(), second.size());
+  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
 StatusOr<std::string> Sha256File(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -2,85 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <bit>
 #include <cstring>
+
+#include "core/byte_io.h"
 
 namespace strata {
 namespace {
 
-static_assert(sizeof(double) == 8 && std::numeric_limits<double>::is_iec559,
-              "chunks store IEEE 754 float64 values");
-
 constexpr uint8_t kKnownFlags = kChunkQualityPerObservation | kChunkSourcePerObservation;
-constexpr size_t kMaxVarintBytes = 10;
 constexpr int kMaxQuality = static_cast<int>(Quality::kBad);
 
-uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
-
-// Writes `v` at `p`; returns the end. `p` must have room for kMaxVarintBytes.
-char* PutVarint(uint64_t v, char* p) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-void PutF64(double v, char* p) {
-  const uint64_t bits = std::bit_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
-}
-
 Status Corrupt(std::string what) { return DataLossError("corrupt chunk: " + std::move(what)); }
-
-// Reads the encoded observations, bounds-checking every byte.
-class Reader {
- public:
-  explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
-
-  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
-
-  bool Byte(uint8_t* v) {
-    if (p_ == end_) return false;
-    *v = static_cast<uint8_t>(*p_++);
-    return true;
-  }
-  // Reads a varint into `*v`. Returns "" or, when it is truncated, longer than 64 bits or not
-  // minimal, what is wrong with it (for an error message).
-  std::string_view Varint(uint64_t* v) {
-    uint64_t result = 0;
-    for (size_t i = 0; i < kMaxVarintBytes; ++i) {
-      if (p_ == end_) return "truncated";
-      const auto byte = static_cast<uint8_t>(*p_++);
-      if (i == kMaxVarintBytes - 1 && byte > 1) return "a varint over 64 bits";
-      result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
-      if ((byte & 0x80) == 0) {
-        if (byte == 0 && i > 0) return "not a minimal varint (it ends in a zero group)";
-        *v = result;
-        return "";
-      }
-    }
-    return "a varint over 64 bits";  // unreachable: the 10th byte ends the varint or fails
-  }
-  bool F64(double* v) {
-    if (remaining() < 8) return false;
-    uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) {
-      bits |= static_cast<uint64_t>(static_cast<uint8_t>(p_[i])) << (8 * i);
-    }
-    p_ += 8;
-    *v = std::bit_cast<double>(bits);
-    return true;
-  }
-
- private:
-  const char* p_;
-  const char* end_;
-};
 
 }  // namespace
 
@@ -161,7 +93,7 @@ Status DecodeChunk(const ChunkSummary& summary, std::string_view data,
                                summary.first_ts_ns));
   }
   if (data.size() < 2) return Corrupt(fmt::format("{} bytes, too short for a header", data.size()));
-  Reader in(data);
+  ByteReader in(data);
   uint8_t version = 0;
   uint8_t flags = 0;
   static_cast<void>(in.Byte(&version));
