@@ -1,14 +1,14 @@
 // The edge agent against a real mosquitto: happy path, every kind of bad input, the broker
 // down at start, a broker restart mid-stream, and backpressure from a slow disk.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/time_util.h"
@@ -18,10 +18,10 @@
 namespace strata {
 namespace {
 
+using std::chrono::seconds;
 using testing::MosquittoBroker;
 using testing::TempDir;
 using testing::WaitUntil;
-using std::chrono::seconds;
 
 // An edge config for tests: the example asset model, a mapping whose decoder also reads a
 // per-reading unit, subscriptions wide enough to receive topics no rule maps.
@@ -97,16 +97,19 @@ TEST(EdgeE2E, StoresReadingsOfEveryPayloadFormatWithUnitsConverted) {
   TempDir dir;
   EdgeAgent agent(MustConfig(EdgeYaml((*broker)->port(), dir.path())), Clock::System());
   ASSERT_TRUE(agent.Start().ok());
-  ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
-                                                           {{"connector", "plant"}}) == 1; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return agent.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
+  }));
   auto pub = MustPublisher((*broker)->port());
   const int64_t ts = NowMs() - 1000;
-  ASSERT_TRUE(pub->Publish("plant/pump-01/process",
-                           fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":81.5}},)"
-                                       R"({{"n":"bearing_de.temp","v":140,"u":"[degF]"}},)"
-                                       R"({{"n":"bearing_de.vib_rms","v":0.002,"u":"m/s","q":"uncertain"}}]}})",
-                                       ts))
-                  .ok());
+  ASSERT_TRUE(
+      pub->Publish(
+             "plant/pump-01/process",
+             fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":81.5}},)"
+                         R"({{"n":"bearing_de.temp","v":140,"u":"[degF]"}},)"
+                         R"({{"n":"bearing_de.vib_rms","v":0.002,"u":"m/s","q":"uncertain"}}]}})",
+                         ts))
+          .ok());
   ASSERT_TRUE(pub->Publish("plant/pump-01/vibration/bearing_de.accel",
                            fmt::format(R"({{"ts":{},"fs":1000,"samples":[0.5,-0.25,1.0,0]}})", ts))
                   .ok());
@@ -151,8 +154,9 @@ TEST(EdgeE2E, BadInputGoesToTheDeadLetterStoreWithAReasonAndThePipelineKeepsRunn
   TempDir dir;
   EdgeAgent agent(MustConfig(EdgeYaml((*broker)->port(), dir.path())), Clock::System());
   ASSERT_TRUE(agent.Start().ok());
-  ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
-                                                           {{"connector", "plant"}}) == 1; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return agent.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
+  }));
   auto pub = MustPublisher((*broker)->port());
   const int64_t ts = NowMs() - 1000;
   auto reading = [&](const std::string& fields) {
@@ -194,8 +198,8 @@ TEST(EdgeE2E, BadInputGoesToTheDeadLetterStoreWithAReasonAndThePipelineKeepsRunn
   std::map<std::string, int> expected;
   for (const auto& b : bad) expected[std::get<2>(b)]++;
   for (const auto& [reason, count] : expected) {
-    EXPECT_NE(res->body.find(fmt::format("strata_edge_rejected_total{{reason=\"{}\"}} {}",
-                                         reason, count)),
+    EXPECT_NE(res->body.find(
+                  fmt::format("strata_edge_rejected_total{{reason=\"{}\"}} {}", reason, count)),
               std::string::npos)
         << reason;
   }
@@ -257,6 +261,10 @@ class GatedStore final : public Store {
     return inner_->PendingOutbox(n);
   }
   Status AckOutbox(std::string_view s, uint64_t seq) override { return inner_->AckOutbox(s, seq); }
+  StatusOr<StreamRecords> ReadStream(std::string_view s, uint64_t from, uint64_t to,
+                                     size_t max) override {
+    return inner_->ReadStream(s, from, to, max);
+  }
 
  private:
   std::unique_ptr<Store> inner_;
@@ -282,8 +290,9 @@ TEST(EdgeE2E, ASlowStoreStopsTheConnectorReadingAndTheBrokerHoldsTheRest) {
                   });
   ASSERT_TRUE(agent.Start().ok());
   ASSERT_NE(gate, nullptr);
-  ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
-                                                           {{"connector", "plant"}}) == 1; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return agent.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
+  }));
   auto pub = MustPublisher((*broker)->port());
   constexpr int kMessages = 3000;
   const int64_t t0 = NowMs() - 60'000;
@@ -301,8 +310,7 @@ TEST(EdgeE2E, ASlowStoreStopsTheConnectorReadingAndTheBrokerHoldsTheRest) {
     return agent.metrics().Value("strata_edge_messages_received_total", {{"connector", "plant"}});
   };
   ASSERT_TRUE(WaitUntil([&] {
-    return agent.metrics().Value("strata_edge_queue_blocked_seconds_total", {{"queue", "raw"}}) >
-           0;
+    return agent.metrics().Value("strata_edge_queue_blocked_seconds_total", {{"queue", "raw"}}) > 0;
   }));
   const double held = received();
   EXPECT_LT(held, kMessages / 2) << "the connector kept reading although the store is stalled";
@@ -315,7 +323,8 @@ TEST(EdgeE2E, ASlowStoreStopsTheConnectorReadingAndTheBrokerHoldsTheRest) {
       << ", dead letters " << DeadLetters(agent) << ", duplicates "
       << agent.metrics().Value("strata_edge_duplicates_total") << ", connects "
       << agent.metrics().Value("strata_edge_connector_connects_total", {{"connector", "plant"}})
-      << "\nbroker log:\n" << (*broker)->log();
+      << "\nbroker log:\n"
+      << (*broker)->log();
   EXPECT_EQ(received(), kMessages);
   EXPECT_EQ(agent.metrics().Value("strata_edge_duplicates_total"), 0);
 }
@@ -326,16 +335,18 @@ TEST(EdgeE2E, ABrokerRestartMidStreamLosesNoAcceptedReading) {
   TempDir dir;
   EdgeAgent agent(MustConfig(EdgeYaml((*broker)->port(), dir.path())), Clock::System());
   ASSERT_TRUE(agent.Start().ok());
-  ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
-                                                           {{"connector", "plant"}}) == 1; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return agent.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
+  }));
   // A persistent publisher session: libmosquitto resends what the broker did not acknowledge.
   auto pub = MustPublisher((*broker)->port(), "restart-test-publisher", /*clean=*/false);
   constexpr int kMessages = 6000;
   const int64_t t0 = NowMs() - 120'000;
   auto publish = [&](int i) {
-    return pub->Publish("plant/pump-02/process",
-                        fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":{}}},{{"n":"speed","v":2950}}]}})",
-                                    t0 + i, i % 100));
+    return pub->Publish(
+        "plant/pump-02/process",
+        fmt::format(R"({{"ts":{},"readings":[{{"n":"load","v":{}}},{{"n":"speed","v":2950}}]}})",
+                    t0 + i, i % 100));
   };
   for (int i = 0; i < kMessages / 2; ++i) ASSERT_TRUE(publish(i).ok());
   ASSERT_TRUE(pub->WaitAllAcked(30 * kNsPerSec));
@@ -343,8 +354,7 @@ TEST(EdgeE2E, ABrokerRestartMidStreamLosesNoAcceptedReading) {
   ASSERT_TRUE((*broker)->Restart().ok());
   for (int i = kMessages / 2; i < kMessages; ++i) ASSERT_TRUE(publish(i).ok());
   ASSERT_TRUE(pub->WaitAllAcked(60 * kNsPerSec)) << pub->acked() << " of " << pub->published();
-  ASSERT_TRUE(WaitUntil([&] { return Stored(agent) == 2.0 * kMessages; },
-                        std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitUntil([&] { return Stored(agent) == 2.0 * kMessages; }, std::chrono::seconds(60)))
       << Stored(agent) << " of " << 2 * kMessages << " stored";
   EXPECT_GE(agent.metrics().Value("strata_edge_connector_connects_total", {{"connector", "plant"}}),
             2);
@@ -382,8 +392,9 @@ TEST(EdgeE2E, MessagesQueuedForAnAbsentEdgeSurviveABrokerRestart) {
   {
     EdgeAgent agent(MustConfig(yaml), Clock::System());
     ASSERT_TRUE(agent.Start().ok());
-    ASSERT_TRUE(WaitUntil([&] { return agent.metrics().Value("strata_edge_connector_up",
-                                                             {{"connector", "plant"}}) == 1; }));
+    ASSERT_TRUE(WaitUntil([&] {
+      return agent.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
+    }));
     agent.Stop();  // a clean disconnect: the session and its subscription stay on the broker
   }
   auto pub = MustPublisher((*broker)->port());

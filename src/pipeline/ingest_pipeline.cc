@@ -194,6 +194,7 @@ void IngestPipeline::WriterLoop() {
       }
       Commit(merged);
     }
+    ApplyAcks();
     const int64_t now = clock_.NowNs();
     if (now >= next_retention) {
       RunRetention();
@@ -204,7 +205,33 @@ void IngestPipeline::WriterLoop() {
       next_stats = now + options_.stats_interval_ns;
     }
   }
+  ApplyAcks();
   RefreshStats();
+}
+
+void IngestPipeline::AckOutbox(std::string_view stream, uint64_t through_seq) {
+  std::lock_guard lock(acks_mu_);
+  auto it = acks_.find(stream);
+  if (it == acks_.end()) {
+    acks_.emplace(std::string(stream), through_seq);
+  } else {
+    it->second = std::max(it->second, through_seq);
+  }
+}
+
+void IngestPipeline::ApplyAcks() {
+  std::map<std::string, uint64_t, std::less<>> acks;
+  {
+    std::lock_guard lock(acks_mu_);
+    acks.swap(acks_);
+  }
+  for (const auto& [stream, through] : acks) {
+    if (Status s = store_->AckOutbox(stream, through); !s.ok()) {
+      // The data stays in the outbox and is sent again; the hub stores it once.
+      spdlog::warn("outbox: could not record the hub's ack of {} through {}: {}", stream, through,
+                   s.ToString());
+    }
+  }
 }
 
 void IngestPipeline::Commit(WriteBatch& batch) {

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -69,6 +70,10 @@ class IngestPipeline {
   // tries again later. Safe from any thread; safe from the commit observer's consumers.
   bool TrySubmit(WriteBatch& batch) { return batch_queue_.TryPush(batch); }
 
+  // The hub has stored `stream` through `through_seq`: the writer trims the outbox on its next
+  // turn (within ~200 ms). Never blocks; safe from any thread. Acks of one stream coalesce.
+  void AckOutbox(std::string_view stream, uint64_t through_seq);
+
   // Called after each successful commit with what was written (seqs filled in) and the commit
   // time. Set before Start.
   using CommitObserver = std::function<void(const WriteBatch& batch, int64_t commit_ns)>;
@@ -85,6 +90,7 @@ class IngestPipeline {
   void Commit(WriteBatch& batch);
   void RefreshStats();
   void RunRetention();
+  void ApplyAcks();
 
   IngestPipelineOptions options_;
   std::shared_ptr<const AssetModel> model_;
@@ -100,6 +106,9 @@ class IngestPipeline {
   std::thread worker_;
   std::thread writer_;
   std::atomic<bool> stopping_{false};
+
+  std::mutex acks_mu_;
+  std::map<std::string, uint64_t, std::less<>> acks_;  // highest ack per stream, not applied yet
 
   mutable std::mutex stats_mu_;
   StoreStats stats_;

@@ -156,6 +156,15 @@ struct OutboxRange {
   uint64_t last_seq = 0;  // inclusive
 };
 
+// Records of one stream read by seq; the vector of the stream is used (see ReadStream).
+struct StreamRecords {
+  std::vector<ObservationRow> observations;  // "obs"
+  std::vector<DeadLetter> dead_letters;      // "dlq"
+  std::vector<Record> records;               // record streams
+
+  size_t size() const { return observations.size() + dead_letters.size() + records.size(); }
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -185,6 +194,10 @@ class Store {
   virtual StatusOr<std::vector<OutboxRange>> PendingOutbox(size_t max_ranges) = 0;
   // The hub has durably stored `stream` up to and including `through_seq`.
   virtual Status AckOutbox(std::string_view stream, uint64_t through_seq) = 0;
+  // Up to `max_records` stored records of `stream` with seq in [from_seq, to_seq], in seq
+  // order, complete (blocks with their samples, sources): what the uplink sends.
+  virtual StatusOr<StreamRecords> ReadStream(std::string_view stream, uint64_t from_seq,
+                                             uint64_t to_seq, size_t max_records) = 0;
 };
 
 enum class Durability {

@@ -45,6 +45,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -194,14 +195,6 @@ int64_t AddClamped(int64_t a, int64_t b) {
   return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
-std::optional<RejectReason> ParseRejectReason(std::string_view name) {
-  for (int i = 0; i < kRejectReasonCount; ++i) {
-    const auto reason = static_cast<RejectReason>(i);
-    if (RejectReasonName(reason) == name) return reason;
-  }
-  return std::nullopt;
-}
-
 // Record counts, as Stats reports them.
 struct Counts {
   uint64_t observations = 0;
@@ -250,6 +243,57 @@ enum class Fate : uint8_t {
   kDuplicate,  // stored already, or earlier in the same batch
 };
 
+// A dead letter from a row of (seq, ts, reason, source, detail, payload, truncated).
+DeadLetter DeadLetterFromRow(Statement& st) {
+  DeadLetter d;
+  d.seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  d.ts_ns = st.ColumnInt64(1);
+  const std::string_view reason = st.ColumnText(2);
+  d.source = st.ColumnText(3);
+  d.detail = st.ColumnText(4);
+  d.payload = st.ColumnBlob(5);
+  d.payload_truncated = st.ColumnInt64(6) != 0;
+  if (std::optional<RejectReason> parsed = ParseRejectReason(reason)) {
+    d.reason = *parsed;
+  } else {
+    // A reason added by a newer strata: keep its name where a person will see it.
+    d.reason = RejectReason::kMalformedPayload;
+    d.detail = fmt::format("[reason '{}'] {}", reason, d.detail);
+  }
+  return d;
+}
+
+// A record of `stream` from a row of (seq, ts, subject, body).
+Record RecordFromRow(std::string_view stream, Statement& st) {
+  Record r;
+  r.stream = stream;
+  r.seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  r.ts_ns = st.ColumnInt64(1);
+  r.subject = std::string(st.ColumnText(2));
+  r.body = std::string(st.ColumnText(3));
+  return r;
+}
+
+struct PendingRow {
+  int64_t ts = 0;
+  uint64_t seq = 0;
+  size_t series = 0;  // index of its signal row in the query
+  int64_t ingest_ts = 0;
+  double value = 0;
+  Quality quality = Quality::kGood;
+  int64_t source = 0;
+  bool is_block = false;
+  std::string block;  // stored form, when the query wants samples
+
+  // For a min-heap: the "greatest" row is the one returned first.
+  friend bool operator<(const PendingRow& a, const PendingRow& b) {
+    return std::tie(a.ts, a.seq) > std::tie(b.ts, b.seq);
+  }
+};
+
+// Sources looked up while building rows, by sources.id.
+using SourceCache = std::unordered_map<int64_t, Source>;
+
 class SqliteStore final : public Store {
  public:
   static StatusOr<std::unique_ptr<Store>> Open(const SqliteStoreOptions& options);
@@ -264,6 +308,8 @@ class SqliteStore final : public Store {
                                              int64_t now_ns) override;
   StatusOr<std::vector<OutboxRange>> PendingOutbox(size_t max_ranges) override;
   Status AckOutbox(std::string_view stream, uint64_t through_seq) override;
+  StatusOr<StreamRecords> ReadStream(std::string_view stream, uint64_t from_seq, uint64_t to_seq,
+                                     size_t max_records) override;
 
  private:
   SqliteStore(SqliteStoreOptions options, std::optional<WriterLock> lock, std::unique_ptr<Db> db)
@@ -294,6 +340,14 @@ class SqliteStore final : public Store {
   Status InsertBlock(int64_t row, const Observation& o, uint64_t seq);
   Status EndStream(std::string_view stream, uint64_t before, uint64_t after);
   StatusOr<int64_t> SignalRow(SignalId id);
+  Status ExpandChunk(Statement& st, size_t series, std::string_view asset, std::string_view signal,
+                     bool with_blocks, const std::function<bool(int64_t, uint64_t)>& keep,
+                     std::vector<PendingRow>* out);
+  Status MakeRow(PendingRow& p, std::string_view asset, std::string_view signal,
+                 std::string_view unit, bool with_blocks, SourceCache& sources,
+                 ObservationRow* row);
+  Status ReadObservationsFrom(uint64_t from_seq, uint64_t to_seq, size_t max_records,
+                              std::vector<ObservationRow>* out);
   StatusOr<int64_t> SourceRow(SourceId id);
 
   StatusOr<Counts> CountRows();
@@ -1061,22 +1115,116 @@ StatusOr<int64_t> SqliteStore::SourceRow(SourceId id) {
 // --- queries ---
 
 // One observation read from a chunk, waiting to be returned in (ts, seq) order.
-struct PendingRow {
-  int64_t ts = 0;
-  uint64_t seq = 0;
-  size_t series = 0;  // index of its signal row in the query
-  int64_t ingest_ts = 0;
-  double value = 0;
-  Quality quality = Quality::kGood;
-  int64_t source = 0;
-  bool is_block = false;
-  std::string block;  // stored form, when the query wants samples
 
-  // For a min-heap: the "greatest" row is the one returned first.
-  friend bool operator<(const PendingRow& a, const PendingRow& b) {
-    return std::tie(a.ts, a.seq) > std::tie(b.ts, b.seq);
+// Decodes the chunk row `st` is on (columns in kChunkColumns order) and appends the rows
+// `keep(ts, seq)` accepts to `out`, in seq order, tagged with `series`.
+Status SqliteStore::ExpandChunk(Statement& st, size_t series, std::string_view asset,
+                                std::string_view signal, bool with_blocks,
+                                const std::function<bool(int64_t, uint64_t)>& keep,
+                                std::vector<PendingRow>* out) {
+  const int64_t first_seq = st.ColumnInt64(0);
+  const int64_t last_seq = st.ColumnInt64(1);
+  const int64_t count = st.ColumnInt64(4);
+  const int64_t kind = st.ColumnInt64(6);
+  auto corrupt = [&](std::string_view what) {
+    return DataLossError(fmt::format(
+        "store '{}': the chunk of observations from seq {} ({} {}) is corrupt: {}; restore "
+        "the store from a backup or delete the chunk",
+        path(), first_seq, asset, signal, what));
+  };
+  if (count < 1 || count > std::numeric_limits<uint32_t>::max() ||
+      last_seq - first_seq + 1 != count) {
+    return corrupt(fmt::format("seqs {}-{} but a count of {}", first_seq, last_seq, count));
   }
-};
+  if (kind == kKindBlock) {
+    const int64_t quality = st.ColumnInt64(7);
+    if (count != 1 || quality < 0 || quality > static_cast<int>(Quality::kBad)) {
+      return DataLossError(fmt::format(
+          "store '{}': observation seq {} is corrupt: a block with count {} and quality {}", path(),
+          first_seq, count, quality));
+    }
+    const int64_t ts = st.ColumnInt64(2);
+    if (keep(ts, static_cast<uint64_t>(first_seq))) {
+      PendingRow& p = out->emplace_back();
+      p.ts = ts;
+      p.seq = static_cast<uint64_t>(first_seq);
+      p.series = series;
+      p.ingest_ts = st.ColumnInt64(5);
+      p.value = std::numeric_limits<double>::quiet_NaN();
+      p.quality = static_cast<Quality>(quality);
+      p.source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
+      p.is_block = true;
+      if (with_blocks) p.block = st.ColumnBlob(9);
+    }
+    return Status::Ok();
+  }
+  if (kind != kKindScalars) return corrupt(fmt::format("unknown kind {}", kind));
+  ChunkSummary summary;
+  summary.first_ts_ns = st.ColumnInt64(2);
+  summary.last_ts_ns = st.ColumnInt64(3);
+  summary.count = static_cast<uint32_t>(count);
+  summary.max_ingest_ts_ns = st.ColumnInt64(5);
+  if (!st.ColumnIsNull(7)) summary.shared_quality = st.ColumnInt64(7);
+  summary.shared_source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
+  if (Status s = DecodeChunk(summary, st.ColumnBlob(9), &points_); !s.ok()) {
+    return corrupt(s.message());
+  }
+  for (size_t k = 0; k < points_.size(); ++k) {
+    const ChunkPoint& cp = points_[k];
+    const uint64_t seq = static_cast<uint64_t>(first_seq) + k;
+    if (!keep(cp.ts_ns, seq)) continue;
+    PendingRow& p = out->emplace_back();
+    p.ts = cp.ts_ns;
+    p.seq = seq;
+    p.series = series;
+    p.ingest_ts = cp.ingest_ts_ns;
+    p.value = cp.value;
+    p.quality = cp.quality;
+    p.source = cp.source;
+  }
+  return Status::Ok();
+}
+
+// Turns a decoded row into what callers get: names, the block's samples, the source.
+Status SqliteStore::MakeRow(PendingRow& p, std::string_view asset, std::string_view signal,
+                            std::string_view unit, bool with_blocks, SourceCache& sources,
+                            ObservationRow* row) {
+  row->seq = p.seq;
+  row->asset = asset;
+  row->signal = signal;
+  row->unit = unit;
+  row->ts_ns = p.ts;
+  row->ingest_ts_ns = p.ingest_ts;
+  if (!p.is_block && !std::isnan(p.value)) row->value = p.value;
+  row->quality = p.quality;
+  row->is_block = p.is_block;
+  if (p.is_block && with_blocks) {
+    StatusOr<WaveformBlock> block = decoder_.Decode(p.block);
+    if (!block.ok()) {
+      return block.status().WithContext(
+          fmt::format("store '{}': observation seq {}", path(), row->seq));
+    }
+    row->block = std::move(*block);
+  }
+  if (p.source != 0) {
+    auto it = sources.find(p.source);
+    if (it == sources.end()) {
+      Source source;
+      Statement& st = st_.source_by_id;
+      Statement::ResetGuard reset(st);
+      STRATA_RETURN_IF_ERROR(st.BindAll(p.source));
+      STRATA_ASSIGN_OR_RETURN(bool found, st.Step());
+      if (found) {
+        source.protocol = st.ColumnText(0);
+        source.endpoint = st.ColumnText(1);
+        source.address = st.ColumnText(2);
+      }
+      it = sources.emplace(p.source, std::move(source)).first;
+    }
+    row->source = it->second;
+  }
+  return Status::Ok();
+}
 
 // Reads the chunks of every matching signal row in first_ts order, signal rows merged, and
 // returns rows by (ts, seq): a decoded row is returned once no chunk still unread can hold an
@@ -1124,115 +1272,23 @@ StatusOr<std::vector<ObservationRow>> SqliteStore::QueryObservations(const Obser
   }
 
   std::vector<PendingRow> pending;  // a heap
-  std::unordered_map<int64_t, Source> sources;
-  std::vector<ChunkPoint> points;
+  SourceCache sources;
   // Reads the chunk `s.chunks` is on into `pending`, then steps to the next one.
   auto read_chunk = [&](size_t index) -> Status {
     Statement& st = series[index].chunks;
-    const int64_t first_seq = st.ColumnInt64(0);
-    const int64_t last_seq = st.ColumnInt64(1);
-    const int64_t count = st.ColumnInt64(4);
-    const int64_t kind = st.ColumnInt64(6);
-    auto corrupt = [&](std::string_view what) {
-      return DataLossError(fmt::format(
-          "store '{}': the chunk of observations from seq {} ({} {}) is corrupt: {}; restore "
-          "the store from a backup or delete the chunk",
-          path(), first_seq, q.asset, series[index].signal, what));
-    };
-    if (count < 1 || count > std::numeric_limits<uint32_t>::max() ||
-        last_seq - first_seq + 1 != count) {
-      return corrupt(fmt::format("seqs {}-{} but a count of {}", first_seq, last_seq, count));
-    }
-    if (kind == kKindBlock) {
-      const int64_t quality = st.ColumnInt64(7);
-      if (count != 1 || quality < 0 || quality > static_cast<int>(Quality::kBad)) {
-        return DataLossError(fmt::format(
-            "store '{}': observation seq {} is corrupt: a block with count {} and quality {}",
-            path(), first_seq, count, quality));
-      }
-      const int64_t ts = st.ColumnInt64(2);
-      if (ts >= q.from_ns && ts < q.to_ns) {
-        PendingRow p;
-        p.ts = ts;
-        p.seq = static_cast<uint64_t>(first_seq);
-        p.series = index;
-        p.ingest_ts = st.ColumnInt64(5);
-        p.value = std::numeric_limits<double>::quiet_NaN();
-        p.quality = static_cast<Quality>(quality);
-        p.source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
-        p.is_block = true;
-        if (q.with_blocks) p.block = st.ColumnBlob(9);
-        pending.push_back(std::move(p));
-        std::push_heap(pending.begin(), pending.end());
-      }
-    } else if (kind == kKindScalars) {
-      ChunkSummary summary;
-      summary.first_ts_ns = st.ColumnInt64(2);
-      summary.last_ts_ns = st.ColumnInt64(3);
-      summary.count = static_cast<uint32_t>(count);
-      summary.max_ingest_ts_ns = st.ColumnInt64(5);
-      if (!st.ColumnIsNull(7)) summary.shared_quality = st.ColumnInt64(7);
-      summary.shared_source = st.ColumnIsNull(8) ? 0 : st.ColumnInt64(8);
-      if (Status s = DecodeChunk(summary, st.ColumnBlob(9), &points); !s.ok()) {
-        return corrupt(s.message());
-      }
-      for (size_t k = 0; k < points.size(); ++k) {
-        const ChunkPoint& cp = points[k];
-        if (cp.ts_ns < q.from_ns || cp.ts_ns >= q.to_ns) continue;
-        PendingRow p;
-        p.ts = cp.ts_ns;
-        p.seq = static_cast<uint64_t>(first_seq) + k;
-        p.series = index;
-        p.ingest_ts = cp.ingest_ts_ns;
-        p.value = cp.value;
-        p.quality = cp.quality;
-        p.source = cp.source;
-        pending.push_back(std::move(p));
-        std::push_heap(pending.begin(), pending.end());
-      }
-    } else {
-      return corrupt(fmt::format("unknown kind {}", kind));
+    const size_t before = pending.size();
+    STRATA_RETURN_IF_ERROR(ExpandChunk(
+        st, index, q.asset, series[index].signal, q.with_blocks,
+        [&](int64_t ts, uint64_t) { return ts >= q.from_ns && ts < q.to_ns; }, &pending));
+    for (size_t k = before; k < pending.size(); ++k) {
+      std::push_heap(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(k) + 1);
     }
     STRATA_ASSIGN_OR_RETURN(series[index].has_chunk, st.Step());
     return Status::Ok();
   };
   auto emit = [&](PendingRow& p) -> Status {
-    ObservationRow& row = rows.emplace_back();
-    row.seq = p.seq;
-    row.asset = q.asset;
-    row.signal = series[p.series].signal;
-    row.unit = series[p.series].unit;
-    row.ts_ns = p.ts;
-    row.ingest_ts_ns = p.ingest_ts;
-    if (!p.is_block && !std::isnan(p.value)) row.value = p.value;
-    row.quality = p.quality;
-    row.is_block = p.is_block;
-    if (p.is_block && q.with_blocks) {
-      StatusOr<WaveformBlock> block = decoder_.Decode(p.block);
-      if (!block.ok()) {
-        return block.status().WithContext(
-            fmt::format("store '{}': observation seq {}", path(), row.seq));
-      }
-      row.block = std::move(*block);
-    }
-    if (p.source != 0) {
-      auto it = sources.find(p.source);
-      if (it == sources.end()) {
-        Source source;
-        Statement& st = st_.source_by_id;
-        Statement::ResetGuard reset(st);
-        STRATA_RETURN_IF_ERROR(st.BindAll(p.source));
-        STRATA_ASSIGN_OR_RETURN(bool found, st.Step());
-        if (found) {
-          source.protocol = st.ColumnText(0);
-          source.endpoint = st.ColumnText(1);
-          source.address = st.ColumnText(2);
-        }
-        it = sources.emplace(p.source, std::move(source)).first;
-      }
-      row.source = it->second;
-    }
-    return Status::Ok();
+    return MakeRow(p, q.asset, series[p.series].signal, series[p.series].unit, q.with_blocks,
+                   sources, &rows.emplace_back());
   };
 
   while (rows.size() < q.limit) {
@@ -1269,21 +1325,7 @@ StatusOr<std::vector<DeadLetter>> SqliteStore::QueryDeadLetters(const DeadLetter
   for (;;) {
     STRATA_ASSIGN_OR_RETURN(bool has_row, st.Step());
     if (!has_row) break;
-    DeadLetter& d = out.emplace_back();
-    d.seq = static_cast<uint64_t>(st.ColumnInt64(0));
-    d.ts_ns = st.ColumnInt64(1);
-    const std::string_view reason = st.ColumnText(2);
-    d.source = st.ColumnText(3);
-    d.detail = st.ColumnText(4);
-    d.payload = st.ColumnBlob(5);
-    d.payload_truncated = st.ColumnInt64(6) != 0;
-    if (std::optional<RejectReason> parsed = ParseRejectReason(reason)) {
-      d.reason = *parsed;
-    } else {
-      // A reason added by a newer strata: keep its name where a person will see it.
-      d.reason = RejectReason::kMalformedPayload;
-      d.detail = fmt::format("[reason '{}'] {}", reason, d.detail);
-    }
+    out.push_back(DeadLetterFromRow(st));
   }
   return out;
 }
@@ -1307,6 +1349,94 @@ StatusOr<std::vector<Event>> SqliteStore::QueryEvents(int64_t from_ns, int64_t t
   return out;
 }
 
+// --- reading a stream by seq (the uplink) ---
+
+StatusOr<StreamRecords> SqliteStore::ReadStream(std::string_view stream, uint64_t from_seq,
+                                                uint64_t to_seq, size_t max_records) {
+  StreamRecords out;
+  if (from_seq == 0 || to_seq < from_seq || max_records == 0) return out;
+  const int64_t from = ToInt64(from_seq);
+  const int64_t to = ToInt64(to_seq);
+  const int64_t limit = ToInt64(max_records);
+  if (stream == kObservationStream) {
+    STRATA_ASSIGN_OR_RETURN(Transaction txn,
+                            Transaction::Begin(*db_, Transaction::Mode::kDeferred));
+    STRATA_RETURN_IF_ERROR(ReadObservationsFrom(from_seq, to_seq, max_records, &out.observations));
+    STRATA_RETURN_IF_ERROR(txn.Commit());
+    return out;
+  }
+  if (stream == kDeadLetterStream) {
+    STRATA_ASSIGN_OR_RETURN(
+        Statement st, db_->Prepare("SELECT seq, ts, reason, source, detail, payload, truncated "
+                                   "FROM dead_letters WHERE seq BETWEEN ?1 AND ?2 "
+                                   "ORDER BY seq LIMIT ?3"));
+    STRATA_RETURN_IF_ERROR(st.BindAll(from, to, limit));
+    for (;;) {
+      STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.dead_letters.push_back(DeadLetterFromRow(st));
+    }
+    return out;
+  }
+  if (!IsRecordStream(stream)) {
+    return InvalidArgumentError(fmt::format("store '{}': unknown stream '{}'", path(), stream));
+  }
+  if (!has_records_) return out;
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("SELECT seq, ts, subject, body FROM records WHERE "
+                                       "stream = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq "
+                                       "LIMIT ?4"));
+  STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, from, to, limit));
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.records.push_back(RecordFromRow(stream, st));
+  }
+  return out;
+}
+
+// Chunks are rowid (first seq) ordered, so a seq range is read by walking rowids from the chunk
+// that holds from_seq.
+Status SqliteStore::ReadObservationsFrom(uint64_t from_seq, uint64_t to_seq, size_t max_records,
+                                         std::vector<ObservationRow>* out) {
+  int64_t start = ToInt64(from_seq);
+  {
+    STRATA_ASSIGN_OR_RETURN(Statement st,
+                            db_->Prepare("SELECT first_seq FROM chunks WHERE first_seq <= ?1 "
+                                         "ORDER BY first_seq DESC LIMIT 1"));
+    STRATA_RETURN_IF_ERROR(st.BindAll(start));
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) start = st.ColumnInt64(0);
+  }
+  STRATA_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(fmt::format("SELECT {}, s.asset, s.signal, s.unit FROM chunks c JOIN signals "
+                               "s ON s.id = c.signal WHERE c.first_seq BETWEEN ?1 AND ?2 "
+                               "ORDER BY c.first_seq",
+                               "c.first_seq, c.last_seq, c.first_ts, c.last_ts, c.count, "
+                               "c.max_ingest_ts, c.kind, c.quality, c.source, c.data")));
+  STRATA_RETURN_IF_ERROR(st.BindAll(start, ToInt64(to_seq)));
+  SourceCache sources;
+  std::vector<PendingRow> rows;
+  while (out->size() < max_records) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const std::string asset(st.ColumnText(10));
+    const std::string signal(st.ColumnText(11));
+    const std::string unit(st.ColumnText(12));
+    rows.clear();
+    STRATA_RETURN_IF_ERROR(ExpandChunk(
+        st, 0, asset, signal, /*with_blocks=*/true,
+        [&](int64_t, uint64_t seq) { return seq >= from_seq && seq <= to_seq; }, &rows));
+    for (PendingRow& p : rows) {
+      if (out->size() == max_records) break;
+      STRATA_RETURN_IF_ERROR(
+          MakeRow(p, asset, signal, unit, /*with_blocks=*/true, sources, &out->emplace_back()));
+    }
+  }
+  return Status::Ok();
+}
+
 // --- stats ---
 
 StatusOr<std::vector<Record>> SqliteStore::QueryRecords(const RecordQuery& q) {
@@ -1325,12 +1455,7 @@ StatusOr<std::vector<Record>> SqliteStore::QueryRecords(const RecordQuery& q) {
   for (;;) {
     STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    Record& r = out.emplace_back();
-    r.stream = q.stream;
-    r.seq = static_cast<uint64_t>(st.ColumnInt64(0));
-    r.ts_ns = st.ColumnInt64(1);
-    r.subject = std::string(st.ColumnText(2));
-    r.body = std::string(st.ColumnText(3));
+    out.push_back(RecordFromRow(q.stream, st));
   }
   return out;
 }

@@ -1510,3 +1510,97 @@ TEST_F(SqliteStoreTest, CrashAtAnyPointLosesNoCommittedBatch) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// --- reading a stream by seq (what the uplink sends) ---
+
+TEST_F(SqliteStoreTest, ReadStreamReturnsObservationsInSeqOrderFromAnySeq) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  // Two commits, several signals each, and a block: seqs interleave signals and chunks.
+  WriteBatch first;
+  for (int i = 0; i < 5; ++i) {
+    first.observations.push_back(Scalar(1, "temp", kT0 + i * kSec, 20.0 + i));
+    first.observations.push_back(Scalar(2, "flow", kT0 + i * kSec, 3.0 + i));
+  }
+  first.observations.push_back(Block(1, kT0, 64));
+  MustAppend(*store, first);
+  WriteBatch second;
+  for (int i = 5; i < 8; ++i) {
+    second.observations.push_back(Scalar(1, "temp", kT0 + i * kSec, 20.0 + i, Quality::kBad));
+  }
+  MustAppend(*store, second);
+  const uint64_t last = MustStats(*store).last_obs_seq;
+  ASSERT_EQ(last, 14u);
+
+  std::map<uint64_t, ObservationRow> by_seq;
+  for (const ObservationRow& r : MustQuery(*store, All(Pump(1)))) by_seq[r.seq] = r;
+  for (const ObservationRow& r : MustQuery(*store, All(Pump(2)))) by_seq[r.seq] = r;
+  ASSERT_EQ(by_seq.size(), 14u);
+
+  auto reader = OpenReader();  // the uplink reads through a reader of its own
+  ASSERT_TRUE(reader);
+  for (uint64_t from = 1; from <= last; ++from) {
+    for (size_t max : {size_t{1}, size_t{3}, size_t{100}}) {
+      auto got = reader->ReadStream(kObservationStream, from, last, max);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ASSERT_EQ(got->observations.size(), std::min<size_t>(max, last - from + 1));
+      for (size_t k = 0; k < got->observations.size(); ++k) {
+        const ObservationRow& r = got->observations[k];
+        const ObservationRow& want = by_seq[from + k];
+        ASSERT_EQ(r.seq, from + k);
+        EXPECT_EQ(r.asset, want.asset);
+        EXPECT_EQ(r.signal, want.signal);
+        EXPECT_EQ(r.unit, want.unit);
+        EXPECT_EQ(r.ts_ns, want.ts_ns);
+        EXPECT_EQ(r.ingest_ts_ns, want.ingest_ts_ns);
+        EXPECT_EQ(r.value, want.value);
+        EXPECT_EQ(r.quality, want.quality);
+        EXPECT_EQ(r.source, want.source);
+        EXPECT_EQ(r.is_block, want.is_block);
+        if (r.is_block) {
+          ASSERT_TRUE(r.block.has_value());
+          EXPECT_EQ(r.block->samples, want.block->samples);
+        }
+      }
+    }
+  }
+  // The upper bound holds, and nothing beyond the last seq exists.
+  auto bounded = reader->ReadStream(kObservationStream, 2, 4, 100);
+  ASSERT_TRUE(bounded.ok());
+  EXPECT_EQ(bounded->observations.size(), 3u);
+  auto beyond = reader->ReadStream(kObservationStream, last + 1, last + 10, 100);
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_EQ(beyond->size(), 0u);
+}
+
+TEST_F(SqliteStoreTest, ReadStreamReturnsDeadLettersAndRecordsBySeq) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  WriteBatch b;
+  for (int i = 0; i < 4; ++i) {
+    b.dead_letters.push_back(MakeDeadLetter(kT0 + i, RejectReason::kOutOfRange, "mqtt x",
+                                            "detail " + std::to_string(i), "payload"));
+    b.records.push_back(
+        MakeRecord(kAlertStream, kT0 + i, Pump(1), "{\"i\":" + std::to_string(i) + "}"));
+  }
+  MustAppend(*store, b);
+  auto dlq = store->ReadStream(kDeadLetterStream, 2, 10, 2);
+  ASSERT_TRUE(dlq.ok()) << dlq.status().ToString();
+  ASSERT_EQ(dlq->dead_letters.size(), 2u);
+  EXPECT_EQ(dlq->dead_letters[0].seq, 2u);
+  EXPECT_EQ(dlq->dead_letters[0].detail, "detail 1");
+  EXPECT_EQ(dlq->dead_letters[1].seq, 3u);
+  auto alr = store->ReadStream(kAlertStream, 3, 10, 100);
+  ASSERT_TRUE(alr.ok());
+  ASSERT_EQ(alr->records.size(), 2u);
+  EXPECT_EQ(alr->records[0].body, "{\"i\":2}");
+  EXPECT_EQ(alr->records[0].stream, "alr");
+  EXPECT_EQ(alr->records[1].seq, 4u);
+  EXPECT_FALSE(store->ReadStream("nope", 1, 2, 1).ok());
+}
+
+}  // namespace
+}  // namespace strata
