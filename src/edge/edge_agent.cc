@@ -87,14 +87,36 @@ Status EdgeAgent::Start() {
       decisions_->Deploy(a).IgnoreError();  // logged and counted; the edge runs without it
     }
   }
-  if (commit_observer_ || decisions_) {
-    pipeline_->SetCommitObserver([observer = commit_observer_, engine = decisions_.get()](
-                                     const WriteBatch& b, int64_t commit_ns) {
+  if (config_.uplink) {
+    uplink_ = std::make_unique<Uplink>(
+        *config_.uplink,
+        [p = pipeline_.get()](std::string_view stream, uint64_t through) {
+          p->AckOutbox(stream, through);
+        },
+        clock_, metrics_);
+  }
+  if (commit_observer_ || decisions_ || uplink_) {
+    pipeline_->SetCommitObserver([observer = commit_observer_, engine = decisions_.get(),
+                                  uplink = uplink_.get()](const WriteBatch& b, int64_t commit_ns) {
       if (engine) engine->Offer(b);
+      if (uplink) uplink->Wake();
       if (observer) observer(b, commit_ns);
     });
   }
   pipeline_->Start();
+  if (uplink_) {
+    // The uplink reads through a store of its own, read-only: the writer is the pipeline's.
+    SqliteStoreOptions reader_options;
+    reader_options.path = config_.store_path;
+    reader_options.read_only = true;
+    StatusOr<std::unique_ptr<Store>> reader = OpenSqliteStore(reader_options);
+    Status s = reader.ok() ? uplink_->Start(std::move(*reader)) : reader.status();
+    if (!s.ok()) {
+      started_ = true;
+      Stop();
+      return s.WithContext("uplink");
+    }
+  }
   if (decisions_) {
     decisions_->Start(
         [p = pipeline_.get()](WriteBatch& b) { return p->TrySubmit(b); },
@@ -143,6 +165,7 @@ void EdgeAgent::Stop() {
   started_ = false;
   for (auto& c : connectors_) c->Stop();
   if (decisions_) decisions_->Stop();
+  if (uplink_) uplink_->Stop();  // before the pipeline: acks still reach the writer
   if (pipeline_) pipeline_->Stop();
   if (metrics_server_) metrics_server_->Stop();
   spdlog::info("edge '{}' stopped; {} observations stored in total this run", config_.edge_id,

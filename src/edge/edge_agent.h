@@ -46,6 +46,7 @@ class EdgeAgent {
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   IngestPipeline* pipeline() { return pipeline_.get(); }
   DecisionEngine* decisions() { return decisions_.get(); }
+  Uplink* uplink() { return uplink_.get(); }
   const EdgeConfig& config() const { return config_; }
   // A one-line summary for logs: rates need the previous call's totals.
   std::string Summary();
@@ -60,6 +61,7 @@ class EdgeAgent {
   IngestPipeline::CommitObserver commit_observer_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::unique_ptr<DecisionEngine> decisions_;
+  std::unique_ptr<Uplink> uplink_;
   std::unique_ptr<MetricsServer> metrics_server_;
   bool started_ = false;
   double last_stored_ = 0;

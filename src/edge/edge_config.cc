@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "uplink/uplink_batch.h"
+
 namespace strata {
 namespace {
 
@@ -125,6 +127,33 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
                 c.alert_connector));
       }
     }
+  }
+  if (auto uplink = root.Find("uplink")) {
+    UplinkOptions u;
+    u.broker = MqttBrokerConfig::Read(*uplink, fmt::format("strata-{}-uplink", c.edge_id));
+    u.tenant = c.tenant;
+    u.edge_id = c.edge_id;
+    u.batch_records =
+        static_cast<size_t>(uplink->Int("batch", static_cast<int64_t>(u.batch_records)));
+    if (u.batch_records < 1 || u.batch_records > kMaxBatchRecords) {
+      uplink->Get("batch").Fail(
+          fmt::format("batch is records per uplink batch: 1..{}", kMaxBatchRecords));
+    }
+    u.max_inflight =
+        static_cast<size_t>(uplink->Int("max_inflight", static_cast<int64_t>(u.max_inflight)));
+    if (u.max_inflight < 1 || u.max_inflight > 1000) {
+      uplink->Get("max_inflight")
+          .Fail("max_inflight is unacknowledged batches per stream: 1..1000");
+    }
+    u.rate = uplink->Double("rate", u.rate);
+    if (u.rate < 0)
+      uplink->Get("rate").Fail("rate is records/s (0 = no cap); it cannot be negative");
+    u.ack_timeout_ns = uplink->Duration("ack_timeout", u.ack_timeout_ns);
+    u.max_ack_timeout_ns = uplink->Duration("max_ack_timeout", u.max_ack_timeout_ns);
+    if (u.ack_timeout_ns < kNsPerMs * 100 || u.max_ack_timeout_ns < u.ack_timeout_ns) {
+      uplink->Fail("uplink needs 100ms <= ack_timeout <= max_ack_timeout");
+    }
+    c.uplink = std::move(u);
   }
   if (auto metrics = root.Find("metrics")) {
     c.metrics_listen = metrics->String("listen", c.metrics_listen);

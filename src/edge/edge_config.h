@@ -19,9 +19,20 @@
 //       sha256: 1a2b…                  # optional: refuse any other package
 //       assets: ["*/pump-*"]           # optional globs; default every asset of the spec's type
 //   alerts: {connector: plant, topic: strata/alerts}  # publish alert events via that broker
+//   uplink:                            # forward everything to a hub (docs/uplink.md)
+//     broker: {host: hub.example, port: 8883}
+//     username: edge-1                 # the credentials the hub gave at enrolment
+//     password_env: STRATA_UPLINK_PASSWORD
+//     tls: {ca_file: ca.pem}
+//     batch: 5000                      # records per batch, at most
+//     max_inflight: 4                  # unacknowledged batches per stream
+//     rate: 0                          # records/s while draining a backlog; 0 = no cap
+//     ack_timeout: 10s                 # resend from the last ack after this (doubling, up to
+//     max_ack_timeout: 5m              # max_ack_timeout)
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +42,7 @@
 #include "core/asset_model.h"
 #include "core/status.h"
 #include "edge/decision_engine.h"
+#include "edge/uplink.h"
 #include "pipeline/ingest_pipeline.h"
 #include "store/store.h"
 
@@ -51,6 +63,7 @@ struct EdgeConfig {
   std::vector<ModelAssignment> models;
   std::string alert_connector;  // an MQTT connector's name; "" = alerts are only stored
   std::string alert_topic = "strata/alerts";
+  std::optional<UplinkOptions> uplink;  // absent: nothing is forwarded
 
   // Reads and validates the file; errors name file, line and key.
   static StatusOr<EdgeConfig> Load(const std::string& path);

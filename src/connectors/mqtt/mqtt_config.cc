@@ -1,11 +1,11 @@
 #include "connectors/mqtt/mqtt_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace strata {
 namespace {
@@ -58,10 +58,12 @@ MqttTlsOptions ReadMqttTls(ConfigNode& tls) {
   return t;
 }
 
-MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
-                                              const std::string& default_client_id) {
-  MqttConnectorConfig c;
-  c.name = node.String("name");
+std::string MqttBrokerConfig::Endpoint() const {
+  return fmt::format("{}://{}:{}", tls ? "ssl" : "tcp", host, port);
+}
+
+MqttBrokerConfig MqttBrokerConfig::Read(ConfigNode& node, const std::string& default_client_id) {
+  MqttBrokerConfig c;
   if (auto broker = node.Find("broker")) {
     c.host = broker->String("host", c.host);
     c.port = static_cast<int>(broker->Int("port", c.port));
@@ -72,17 +74,6 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
   if (c.keepalive_ns < 5'000'000'000LL || c.keepalive_ns > kMaxKeepaliveNs) {
     node.Get("keepalive")
         .Fail("keepalive must be between 5s and 18h12m15s (MQTT's limit of 65535 seconds)");
-  }
-  c.clean_session = node.Bool("clean_session", c.clean_session);
-  if (c.client_id.empty() && !c.clean_session) {
-    (node.Has("client_id") ? node.Get("client_id") : node)
-        .Fail(
-            "a persistent session (clean_session: false) needs a client_id: the broker keeps "
-            "the session under it");
-  }
-  c.qos = static_cast<int>(node.Int("qos", c.qos));
-  if (c.qos < 0 || c.qos > 1) {
-    node.Get("qos").Fail("qos must be 0 or 1 (1 = no loss: the broker redelivers until acked)");
   }
   c.username = node.String("username", "");
   c.password = node.String("password", "");
@@ -95,6 +86,32 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
     c.password = value;
   }
   if (auto tls = node.Find("tls")) c.tls = ReadMqttTls(*tls);
+  return c;
+}
+
+MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
+                                              const std::string& default_client_id) {
+  MqttConnectorConfig c;
+  c.name = node.String("name");
+  MqttBrokerConfig broker = MqttBrokerConfig::Read(node, default_client_id);
+  c.host = std::move(broker.host);
+  c.port = broker.port;
+  c.client_id = std::move(broker.client_id);
+  c.keepalive_ns = broker.keepalive_ns;
+  c.username = std::move(broker.username);
+  c.password = std::move(broker.password);
+  c.tls = std::move(broker.tls);
+  c.clean_session = node.Bool("clean_session", c.clean_session);
+  if (c.client_id.empty() && !c.clean_session) {
+    (node.Has("client_id") ? node.Get("client_id") : node)
+        .Fail(
+            "a persistent session (clean_session: false) needs a client_id: the broker keeps "
+            "the session under it");
+  }
+  c.qos = static_cast<int>(node.Int("qos", c.qos));
+  if (c.qos < 0 || c.qos > 1) {
+    node.Get("qos").Fail("qos must be 0 or 1 (1 = no loss: the broker redelivers until acked)");
+  }
   c.max_payload = node.ByteSize("max_payload", c.max_payload);
   if (c.max_payload <= 0 || c.max_payload > 256LL * 1024 * 1024) {
     node.Get("max_payload").Fail("max_payload must be between 1 B and 256MiB");
@@ -156,13 +173,12 @@ MqttConnectorConfig MqttConnectorConfig::Read(ConfigNode& node,
     auto it = c.decoders.find(decoder);
     if (it == c.decoders.end()) {
       const std::string hint = ClosestMatch(decoder, decoder_names);
-      throw ConfigError(fmt::format(
-          "{}: mapping rule for topic '{}': {} (declared decoders: {}){}", rule.where,
-          rule.topic.text(),
-          decoder.empty() ? "no decoder named and no default_decoder set"
-                          : fmt::format("unknown decoder '{}'", decoder),
-          fmt::join(decoder_names, ", "),
-          hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
+      throw ConfigError(fmt::format("{}: mapping rule for topic '{}': {} (declared decoders: {}){}",
+                                    rule.where, rule.topic.text(),
+                                    decoder.empty() ? "no decoder named and no default_decoder set"
+                                                    : fmt::format("unknown decoder '{}'", decoder),
+                                    fmt::join(decoder_names, ", "),
+                                    hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
     }
     const bool wants_name =
         std::count(rule.signal.names().begin(), rule.signal.names().end(), "name") > 0 ||

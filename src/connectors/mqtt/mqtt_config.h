@@ -32,6 +32,24 @@
 
 namespace strata {
 
+// Where and as whom an MQTT client connects: the keys `broker: {host, port}`, `client_id`,
+// `keepalive`, `username`, `password` / `password_env` and `tls`, read the same way for
+// connectors, the edge's uplink and the hub.
+struct MqttBrokerConfig {
+  std::string host = "127.0.0.1";
+  int port = 1883;
+  std::string client_id;
+  int64_t keepalive_ns = 30 * 1'000'000'000LL;
+  std::string username;
+  std::string password;
+  std::optional<MqttTlsOptions> tls;
+
+  std::string Endpoint() const;  // "tcp://host:port" or "ssl://host:port"
+
+  // Reads those keys of `node`. Throws ConfigError.
+  static MqttBrokerConfig Read(ConfigNode& node, const std::string& default_client_id);
+};
+
 struct MqttConnectorConfig {
   std::string name;
   std::string host = "127.0.0.1";

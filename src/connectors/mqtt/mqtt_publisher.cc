@@ -1,9 +1,9 @@
 #include "connectors/mqtt/mqtt_publisher.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace strata {
 
@@ -14,15 +14,28 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
   STRATA_ASSIGN_OR_RETURN(p->client_,
                           NewMosquittoClient(options.client_id, options.clean_session, p.get()));
   mosquitto* m = p->client_.get();
-  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
+                       options.protocol_version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
   mosquitto_connect_callback_set(m, &MqttPublisher::OnConnect);
   mosquitto_disconnect_callback_set(m, &MqttPublisher::OnDisconnect);
   mosquitto_publish_callback_set(m, &MqttPublisher::OnPublish);
+  if (options.on_message) mosquitto_message_callback_set(m, &MqttPublisher::OnMessage);
   mosquitto_max_inflight_messages_set(m, static_cast<unsigned>(options.max_inflight));
   mosquitto_reconnect_delay_set(m, 1, 5, false);
   STRATA_RETURN_IF_ERROR(
       ConfigureMosquittoClient(m, options.username, options.password, options.tls));
 
+  if (!options.wait_for_broker) {
+    // A refused first attempt is fine: the network thread retries with the reconnect delay.
+    static_cast<void>(
+        mosquitto_connect_async(m, options.host.c_str(), options.port, options.keepalive_s));
+    if (int rc = mosquitto_loop_start(m); rc != MOSQ_ERR_SUCCESS) {
+      return InternalError(
+          fmt::format("cannot start the MQTT network thread: {}", MosquittoError(rc)));
+    }
+    p->loop_started_ = true;
+    return p;
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
   int rc = MOSQ_ERR_SUCCESS;
   auto delay = std::chrono::milliseconds(50);
@@ -39,8 +52,8 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
   }
   rc = mosquitto_loop_start(m);
   if (rc != MOSQ_ERR_SUCCESS) {
-    return InternalError(fmt::format("cannot start the MQTT network thread: {}",
-                                     MosquittoError(rc)));
+    return InternalError(
+        fmt::format("cannot start the MQTT network thread: {}", MosquittoError(rc)));
   }
   p->loop_started_ = true;
   std::unique_lock lock(p->mu_);
@@ -64,8 +77,14 @@ MqttPublisher::~MqttPublisher() {
   }
 }
 
-void MqttPublisher::OnConnect(mosquitto*, void* self_ptr, int rc) {
+void MqttPublisher::OnConnect(mosquitto* m, void* self_ptr, int rc) {
   auto* self = static_cast<MqttPublisher*>(self_ptr);
+  if (rc == 0) {
+    for (const std::string& filter : self->options_.subscriptions) {
+      // A failed SUBSCRIBE shows as missing messages; the next reconnect tries again.
+      static_cast<void>(mosquitto_subscribe(m, nullptr, filter.c_str(), 1));
+    }
+  }
   {
     std::lock_guard lock(self->mu_);
     self->connack_rc_ = rc;
@@ -89,6 +108,13 @@ void MqttPublisher::OnPublish(mosquitto*, void* self_ptr, int) {
   self->cv_.notify_all();
 }
 
+void MqttPublisher::OnMessage(mosquitto*, void* self_ptr, const mosquitto_message* message) {
+  auto* self = static_cast<MqttPublisher*>(self_ptr);
+  self->options_.on_message(
+      message->topic, std::string_view(static_cast<const char*>(message->payload),
+                                       static_cast<size_t>(std::max(message->payloadlen, 0))));
+}
+
 Status MqttPublisher::Publish(std::string_view topic, std::string_view payload, int qos,
                               bool retain, int64_t timeout_ns) {
   {
@@ -97,9 +123,9 @@ Status MqttPublisher::Publish(std::string_view topic, std::string_view payload, 
       return published_.load() - acked_.load() < options_.max_inflight;
     });
     if (!room) {
-      return UnavailableError(fmt::format(
-          "MQTT broker {}:{} has not acknowledged {} messages; is it still up?", options_.host,
-          options_.port, published_.load() - acked_.load()));
+      return UnavailableError(
+          fmt::format("MQTT broker {}:{} has not acknowledged {} messages; is it still up?",
+                      options_.host, options_.port, published_.load() - acked_.load()));
     }
     published_.fetch_add(1);
   }
@@ -119,6 +145,18 @@ bool MqttPublisher::WaitAllAcked(int64_t timeout_ns) {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
                       [&] { return acked_.load() >= published_.load(); });
+}
+
+MqttPublisher::Options PublisherOptionsFor(const MqttBrokerConfig& broker) {
+  MqttPublisher::Options o;
+  o.host = broker.host;
+  o.port = broker.port;
+  o.client_id = broker.client_id;
+  o.keepalive_s = static_cast<int>(broker.keepalive_ns / 1'000'000'000LL);
+  o.username = broker.username;
+  o.password = broker.password;
+  o.tls = broker.tls;
+  return o;
 }
 
 }  // namespace strata

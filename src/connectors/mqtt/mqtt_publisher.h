@@ -5,6 +5,8 @@
 //   slow broker slows the publisher down instead of growing memory.
 // - Runs libmosquitto's network thread; reconnects by itself after a lost connection, and
 //   libmosquitto resends unacknowledged QoS 1 messages.
+// - Optionally also subscribes (QoS 1, again on every reconnect) and hands what arrives to
+//   `on_message` on the network thread: the uplink's acks, the hub's uplink batches.
 //
 // Thread-safe: Publish may be called from several threads.
 #pragma once
@@ -18,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "connectors/mqtt/mqtt_client.h"
 #include "connectors/mqtt/mqtt_config.h"
@@ -29,13 +32,21 @@ class MqttPublisher {
   struct Options {
     std::string host = "127.0.0.1";
     int port = 1883;
-    std::string client_id;       // required when clean_session is false
+    std::string client_id;  // required when clean_session is false
     bool clean_session = true;
     int keepalive_s = 30;
     std::string username;
     std::string password;
     std::optional<MqttTlsOptions> tls;
     size_t max_inflight = 1000;  // unacknowledged QoS 1 messages before Publish blocks
+    int protocol_version = 4;    // 4 = MQTT 3.1.1, 5 = MQTT 5 (shared subscriptions)
+    // false: Connect returns at once and the client connects (and reconnects) in the
+    // background; Publish queues meanwhile. For parts that must start while the broker is down.
+    bool wait_for_broker = true;
+    std::vector<std::string> subscriptions;  // QoS 1 each
+    // Called on the network thread for each message of the subscriptions; must not block long
+    // (keepalive runs on that thread).
+    std::function<void(std::string_view topic, std::string_view payload)> on_message;
   };
 
   // Connects, retrying until `timeout_ns` passes; OK once the broker accepted the connection.
@@ -48,8 +59,8 @@ class MqttPublisher {
 
   // Queues one message. Blocks while the in-flight window is full (up to `timeout_ns`,
   // then Unavailable). QoS 1 messages count as acked on PUBACK, QoS 0 once written.
-  Status Publish(std::string_view topic, std::string_view payload, int qos = 1,
-                 bool retain = false, int64_t timeout_ns = 30'000'000'000LL);
+  Status Publish(std::string_view topic, std::string_view payload, int qos = 1, bool retain = false,
+                 int64_t timeout_ns = 30'000'000'000LL);
 
   // Waits until every message published so far is acknowledged; false on timeout.
   bool WaitAllAcked(int64_t timeout_ns);
@@ -63,6 +74,7 @@ class MqttPublisher {
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
   static void OnPublish(mosquitto* m, void* self, int mid);
+  static void OnMessage(mosquitto* m, void* self, const mosquitto_message* message);
 
   Options options_;
   MosquittoPtr client_;
@@ -74,5 +86,8 @@ class MqttPublisher {
   std::atomic<uint64_t> acked_{0};
   bool loop_started_ = false;
 };
+
+// The publisher options for a broker config: address, client id, credentials, TLS, keepalive.
+MqttPublisher::Options PublisherOptionsFor(const MqttBrokerConfig& broker);
 
 }  // namespace strata
