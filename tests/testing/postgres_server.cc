@@ -130,10 +130,10 @@ StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> p, ChildProcess::Spawn(initdb));
   const std::optional<int> code = p->WaitFor(kInitdbTimeoutNs);
   if (code != 0) {
-    return UnavailableError(fmt::format(
-        "initdb ({}) failed{}: {}", s->bin_dir_,
-        code.has_value() ? fmt::format(" with exit code {}", *code) : " to finish",
-        ReadTextFile(s->dir_->File("initdb.log"))));
+    return UnavailableError(
+        fmt::format("initdb ({}) failed{}: {}", s->bin_dir_,
+                    code.has_value() ? fmt::format(" with exit code {}", *code) : " to finish",
+                    ReadTextFile(s->dir_->File("initdb.log"))));
   }
   STRATA_RETURN_IF_ERROR(s->Launch());
   return s;
@@ -153,8 +153,8 @@ Status PostgresServer::Launch() {
                     "max_connections=200", "-c", "shared_buffers=32MB"});
   o.log_file = dir_->File("postgres.log");
   STRATA_ASSIGN_OR_RETURN(process_, ChildProcess::Spawn(o));
-  const std::string ping = fmt::format(
-      "host=127.0.0.1 port={} user=postgres dbname=postgres connect_timeout=2", port_);
+  const std::string ping =
+      fmt::format("host=127.0.0.1 port={} user=postgres dbname=postgres connect_timeout=2", port_);
   bool exited = false;
   const bool up = WaitUntil(
       [&] {
@@ -190,7 +190,8 @@ Status PostgresServer::CreateDatabase(std::string_view name) {
 StatusOr<std::string> PostgresServer::QueryText(std::string_view database, std::string_view sql) {
   const std::unique_ptr<PGconn, PgConnDeleter> c(PQconnectdb(url(database).c_str()));
   if (PQstatus(c.get()) != CONNECTION_OK) {
-    return UnavailableError(fmt::format("postgres 127.0.0.1:{}: {}", port_, PQerrorMessage(c.get())));
+    return UnavailableError(
+        fmt::format("postgres 127.0.0.1:{}: {}", port_, PQerrorMessage(c.get())));
   }
   const std::unique_ptr<PGresult, PgResultDeleter> r(PQexec(c.get(), std::string(sql).c_str()));
   const ExecStatusType status = PQresultStatus(r.get());

@@ -38,7 +38,8 @@ ObservationRow Scalar(uint64_t seq, std::string asset = kAsset) {
   o.ingest_ts_ns = o.ts_ns + 250 * kMs;
   o.value = static_cast<double>(seq) + 0.25;
   o.quality = seq % 7 == 0 ? Quality::kUncertain : Quality::kGood;
-  o.source = {.protocol = "mqtt", .endpoint = "tcp://127.0.0.1:1883",
+  o.source = {.protocol = "mqtt",
+              .endpoint = "tcp://127.0.0.1:1883",
               .address = "plant/pump-07/" + o.signal};
   return o;
 }
@@ -58,10 +59,9 @@ ObservationRow Block(uint64_t seq, size_t samples, std::string asset = kAsset) {
   return o;
 }
 
-UplinkBatch ObsBatch(const std::string& edge, uint64_t first, uint64_t count,
-                     const std::function<ObservationRow(uint64_t)>& make = [](uint64_t s) {
-                       return Scalar(s);
-                     }) {
+UplinkBatch ObsBatch(
+    const std::string& edge, uint64_t first, uint64_t count,
+    const std::function<ObservationRow(uint64_t)>& make = [](uint64_t s) { return Scalar(s); }) {
   UplinkBatch b;
   b.edge_id = edge;
   b.stream = std::string(kObservationStream);
@@ -189,8 +189,8 @@ EdgeEntry Edge(std::string id, std::string tenant, std::string credential_hash =
   return e;
 }
 
-ApiToken Token(std::string id, std::string hash, std::string name = "",
-               Role role = Role::kViewer, int64_t created_ns = kT0) {
+ApiToken Token(std::string id, std::string hash, std::string name = "", Role role = Role::kViewer,
+               int64_t created_ns = kT0) {
   ApiToken t;
   t.id = std::move(id);
   t.hash = std::move(hash);
@@ -364,7 +364,8 @@ TEST_P(HubStoreConformanceTest, BlocksAndScalarsShareOneBatch) {
       store_->QueryObservations(AllOf(kAsset, "bearing_de.accel"));
   ASSERT_TRUE(blocks.ok()) << blocks.status().ToString();
   ASSERT_THAT(*blocks, SizeIs(10));
-  for (size_t i = 0; i < blocks->size(); ++i) ExpectSameObservation((*blocks)[i], make(3 * (i + 1)));
+  for (size_t i = 0; i < blocks->size(); ++i)
+    ExpectSameObservation((*blocks)[i], make(3 * (i + 1)));
   EXPECT_THAT(QueryAll(*store_), SizeIs(30));
 }
 
@@ -496,10 +497,10 @@ TEST_P(HubStoreConformanceTest, TwoEdgesWithTheSameSeqsAreBothStored) {
   MustIngest(*store_, ObsBatch("edge-b", 1, 40, pump8));
   // The same asset from two edges (e.g. a gateway replaced): both kept, both with seqs 1..40.
   MustIngest(*store_, ObsBatch("edge-c", 1, 10, [](uint64_t s) {
-               ObservationRow o = Scalar(s);
-               o.ts_ns += 500'000;  // between edge-a's readings
-               return o;
-             }));
+    ObservationRow o = Scalar(s);
+    o.ts_ns += 500'000;  // between edge-a's readings
+    return o;
+  }));
   std::multiset<uint64_t> want = Range(1, 40);
   want.merge(Range(1, 10));
   EXPECT_EQ(Seqs(QueryAll(*store_)), want);
@@ -569,12 +570,12 @@ TEST_P(HubStoreConformanceTest, SeriesBucketsHaveKnownMinMaxMean) {
     ++seq;
   };
   for (int i = 0; i < 30; ++i) add("x", from + i * kMs, i, false);  // 0..29
-  add("x", from + 31 * kMs, std::nullopt, false);                    // bad, no value: not counted
-  add("x", from + 32 * kMs, std::nullopt, true);                     // a block: not counted
+  add("x", from + 31 * kMs, std::nullopt, false);                   // bad, no value: not counted
+  add("x", from + 32 * kMs, std::nullopt, true);                    // a block: not counted
   add("y", from + 15 * kMs, 2.5, false);
   add("y", from + 16 * kMs, -1.5, false);
-  add("x", from - 1, 1000, false);          // before the range
-  add("x", from + 40 * kMs, 1000, false);   // at `to`: excluded
+  add("x", from - 1, 1000, false);         // before the range
+  add("x", from + 40 * kMs, 1000, false);  // at `to`: excluded
   MustIngest(*store_, batch);
 
   SeriesQuery q;
@@ -628,12 +629,14 @@ TEST_P(HubStoreConformanceTest, LatestSignalIsTheNewestBySourceTime) {
   EXPECT_EQ((*latest)[1].ts_ns, Scalar(9).ts_ns);
 
   // An older reading that arrives later (seqs 11.. carry earlier source times): not the latest.
-  MustIngest(*store_, ObsBatch("edge-a", 11, 4, [](uint64_t s) {
-               ObservationRow o = Scalar(s);
-               o.ts_ns = kT0 - static_cast<int64_t>(s) * kMs;
-               o.value = -1;
-               return o;
-             }),
+  MustIngest(*store_,
+             ObsBatch("edge-a", 11, 4,
+                      [](uint64_t s) {
+                        ObservationRow o = Scalar(s);
+                        o.ts_ns = kT0 - static_cast<int64_t>(s) * kMs;
+                        o.value = -1;
+                        return o;
+                      }),
              kT0 + 200);
   latest = store_->LatestSignals(kAsset);
   ASSERT_TRUE(latest.ok());
@@ -661,8 +664,8 @@ TEST_P(HubStoreConformanceTest, LatestSignalIsTheNewestBySourceTime) {
 
   // Blocks; every asset; an unknown asset.
   MustIngest(*store_, ObsBatch("edge-a", 15, 1, [](uint64_t s) {
-               return Block(s, 64, "acme/plant-1/line-1/fan-01");
-             }));
+    return Block(s, 64, "acme/plant-1/line-1/fan-01");
+  }));
   latest = store_->LatestSignals("");
   ASSERT_TRUE(latest.ok());
   ASSERT_THAT(*latest, SizeIs(3));
@@ -679,8 +682,7 @@ TEST_P(HubStoreConformanceTest, LatestSignalIsTheNewestBySourceTime) {
 TEST_P(HubStoreConformanceTest, RegistryEnrolsReEnrolsAndRecordsHeartbeats) {
   EdgeEntry e = Edge("edge-a", "acme", std::string(64, 'a'));
   ASSERT_TRUE(store_->UpsertEdge(e).ok());
-  ASSERT_TRUE(
-      store_->UpsertEdge(Edge("edge-0", "acme")).ok());
+  ASSERT_TRUE(store_->UpsertEdge(Edge("edge-0", "acme")).ok());
   StatusOr<std::optional<EdgeEntry>> got = store_->GetEdge("edge-a");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ASSERT_TRUE(got->has_value());
@@ -783,9 +785,8 @@ TEST(HubStoreRoleTest, NamesRoundTrip) {
 // --- durability and hostile input ---
 
 TEST_P(HubStoreConformanceTest, ReopeningKeepsEverything) {
-  MustIngest(*store_, ObsBatch("edge-a", 1, 50, [](uint64_t s) {
-               return s % 5 == 0 ? Block(s, 100) : Scalar(s);
-             }));
+  MustIngest(*store_, ObsBatch("edge-a", 1, 50,
+                               [](uint64_t s) { return s % 5 == 0 ? Block(s, 100) : Scalar(s); }));
   MustIngest(*store_, ObsBatch("edge-a", 71, 10));  // pending above a gap
   MustIngest(*store_, DlqBatch("edge-a", 1, 5));
   MustIngest(*store_, RecordBatch("edge-a", kAlertStream, 1, 3));

@@ -25,7 +25,8 @@ Status CheckBatch(const UplinkBatch& batch);
 template <typename Fn>
 void ForEachInserted(const IngestPlan& plan, const UplinkBatch& batch, Fn&& fn) {
   for (const SeqRange& r : plan.insert) {
-    for (uint64_t seq = r.first; seq <= r.last; ++seq) fn(static_cast<size_t>(seq - batch.first_seq));
+    for (uint64_t seq = r.first; seq <= r.last; ++seq)
+      fn(static_cast<size_t>(seq - batch.first_seq));
   }
 }
 

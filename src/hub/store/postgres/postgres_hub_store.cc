@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <condition_variable>
 #include <limits>
-#include <stdexcept>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -105,8 +105,8 @@ CREATE TABLE tokens(id text COLLATE "C" PRIMARY KEY, name text NOT NULL, role te
 )sql";
 
 const std::vector<std::string> kObservationColumns = {
-    "edge_id", "seq",      "asset",    "signal",   "unit",        "ts",     "ingest_ts",
-    "value",   "quality",  "protocol", "endpoint", "address",     "sample_rate", "samples"};
+    "edge_id", "seq",     "asset",    "signal",   "unit",    "ts",          "ingest_ts",
+    "value",   "quality", "protocol", "endpoint", "address", "sample_rate", "samples"};
 const std::vector<std::string> kDeadLetterColumns = {"edge_id", "seq",    "ts",      "reason",
                                                      "source",  "detail", "payload", "truncated"};
 const std::vector<std::string> kRecordColumns = {"edge_id", "stream",  "seq",
@@ -131,7 +131,9 @@ std::string Bytes(const pqxx::field& f) {
   return b.str();
 }
 
-Quality QualityFromColumn(int v) { return v >= 0 && v <= 2 ? static_cast<Quality>(v) : Quality::kBad; }
+Quality QualityFromColumn(int v) {
+  return v >= 0 && v <= 2 ? static_cast<Quality>(v) : Quality::kBad;
+}
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
@@ -318,13 +320,12 @@ auto PostgresHubStore::Run(std::string_view what, Fn&& fn)
       lease->Discard();
       pool_.DropIdle();
       if (attempt < 2) continue;
-      return UnavailableError(
-          fmt::format("postgres {}: {}: connection lost ({}); is the server up?", server_, what,
-                      e.what()));
+      return UnavailableError(fmt::format(
+          "postgres {}: {}: connection lost ({}); is the server up?", server_, what, e.what()));
     } catch (const pqxx::transaction_rollback& e) {
       if (attempt < kMaxAttempts) continue;
-      return UnavailableError(fmt::format("postgres {}: {}: gave up after {} attempts: {}",
-                                          server_, what, attempt, e.what()));
+      return UnavailableError(fmt::format("postgres {}: {}: gave up after {} attempts: {}", server_,
+                                          what, attempt, e.what()));
     } catch (const pqxx::sql_error& e) {
       return StatusFromSqlError(e, server_, what);
     } catch (const SchemaError& e) {
@@ -361,10 +362,10 @@ void PostgresHubStore::InitSchema(pqxx::connection& c) {
           "database; use a database of its own (store.url in hub.yaml)");
     }
     tx.exec0(std::string(kSchema));
-    tx.exec_params("INSERT INTO strata_meta(key, value) VALUES('store', $1), "
-                   "('schema_version', $2), ('partition_ns', $3)",
-                   std::string(kStoreKind), std::to_string(kSchemaVersion),
-                   std::to_string(partition_ns_));
+    tx.exec_params(
+        "INSERT INTO strata_meta(key, value) VALUES('store', $1), "
+        "('schema_version', $2), ('partition_ns', $3)",
+        std::string(kStoreKind), std::to_string(kSchemaVersion), std::to_string(partition_ns_));
     tx.commit();
     return;
   }
@@ -383,8 +384,8 @@ void PostgresHubStore::InitSchema(pqxx::connection& c) {
     v = std::stoll(version);
     w = std::stoll(width);
   } catch (const std::exception&) {
-    throw SchemaError(fmt::format(
-        "strata_meta is damaged (schema_version '{}', partition_ns '{}')", version, width));
+    throw SchemaError(fmt::format("strata_meta is damaged (schema_version '{}', partition_ns '{}')",
+                                  version, width));
   }
   if (v > kSchemaVersion) {
     throw SchemaError(fmt::format(
@@ -400,7 +401,8 @@ void PostgresHubStore::InitSchema(pqxx::connection& c) {
 
 void PostgresHubStore::EnsurePartitions(pqxx::connection& c, const UplinkBatch& batch) {
   std::vector<int64_t> needed;
-  for (const ObservationRow& o : batch.observations) needed.push_back(FloorDiv(o.ts_ns, partition_ns_));
+  for (const ObservationRow& o : batch.observations)
+    needed.push_back(FloorDiv(o.ts_ns, partition_ns_));
   std::sort(needed.begin(), needed.end());
   needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
   {
@@ -452,16 +454,16 @@ IngestOutcome PostgresHubStore::Ingest(pqxx::connection& c, const UplinkBatch& b
   // The progress row is the lock that serializes batches of one (edge, stream) across hubs.
   tx.exec_params("INSERT INTO streams(edge_id, stream) VALUES($1, $2) ON CONFLICT DO NOTHING",
                  batch.edge_id, batch.stream);
-  const pqxx::row progress = tx.exec_params1(
-      "SELECT through FROM streams WHERE edge_id = $1 AND stream = $2 FOR UPDATE", batch.edge_id,
-      batch.stream);
+  const pqxx::row progress =
+      tx.exec_params1("SELECT through FROM streams WHERE edge_id = $1 AND stream = $2 FOR UPDATE",
+                      batch.edge_id, batch.stream);
   const auto through = static_cast<uint64_t>(progress[0].as<int64_t>());
   std::vector<SeqRange> pending;
   for (const auto& row : tx.exec_params("SELECT first_seq, last_seq FROM pending WHERE edge_id = "
                                         "$1 AND stream = $2 ORDER BY first_seq",
                                         batch.edge_id, batch.stream)) {
-    pending.push_back({static_cast<uint64_t>(row[0].as<int64_t>()),
-                       static_cast<uint64_t>(row[1].as<int64_t>())});
+    pending.push_back(
+        {static_cast<uint64_t>(row[0].as<int64_t>()), static_cast<uint64_t>(row[1].as<int64_t>())});
   }
 
   const IngestPlan plan =
@@ -484,8 +486,8 @@ IngestOutcome PostgresHubStore::Ingest(pqxx::connection& c, const UplinkBatch& b
         samples = ByteaHex(hub_store::SamplesToBytes(o.block->samples));
       }
       copy << std::tie(batch.edge_id, seq, o.asset, o.signal, o.unit, o.ts_ns, o.ingest_ts_ns,
-                       value, quality, o.source.protocol, o.source.endpoint, o.source.address,
-                       rate, samples);
+                       value, quality, o.source.protocol, o.source.endpoint, o.source.address, rate,
+                       samples);
     });
     copy.complete();
 
@@ -494,9 +496,12 @@ IngestOutcome PostgresHubStore::Ingest(pqxx::connection& c, const UplinkBatch& b
     nlohmann::json rows = nlohmann::json::array();
     for (const size_t i : hub_store::NewestPerSignal(plan, batch)) {
       const ObservationRow& o = batch.observations[i];
-      nlohmann::json row = {{"asset", o.asset},     {"signal", o.signal},
-                            {"unit", o.unit},       {"ts", o.ts_ns},
-                            {"ingest_ts", o.ingest_ts_ns}, {"is_block", o.is_block},
+      nlohmann::json row = {{"asset", o.asset},
+                            {"signal", o.signal},
+                            {"unit", o.unit},
+                            {"ts", o.ts_ns},
+                            {"ingest_ts", o.ingest_ts_ns},
+                            {"is_block", o.is_block},
                             {"quality", static_cast<int>(o.quality)}};
       if (!o.is_block && o.value.has_value()) row["value"] = *o.value;
       rows.push_back(std::move(row));
@@ -539,8 +544,7 @@ IngestOutcome PostgresHubStore::Ingest(pqxx::connection& c, const UplinkBatch& b
     for (const SeqRange& r : plan.pending) {
       tx.exec_params(
           "INSERT INTO pending(edge_id, stream, first_seq, last_seq) VALUES($1, $2, $3, $4)",
-          batch.edge_id, batch.stream, static_cast<int64_t>(r.first),
-          static_cast<int64_t>(r.last));
+          batch.edge_id, batch.stream, static_cast<int64_t>(r.first), static_cast<int64_t>(r.last));
     }
   }
   tx.exec_params(
@@ -574,40 +578,41 @@ StatusOr<std::vector<StreamProgress>> PostgresHubStore::ListProgress() {
 
 StatusOr<std::vector<ObservationRow>> PostgresHubStore::QueryObservations(
     const HubObservationQuery& q) {
-  return Run("querying observations", [&](pqxx::connection& c) -> StatusOr<std::vector<ObservationRow>> {
-    pqxx::read_transaction tx(c);
-    const std::string sql = fmt::format(
-        "SELECT seq, asset, signal, unit, ts, ingest_ts, value, quality, protocol, endpoint, "
-        "address, sample_rate, samples FROM observations WHERE asset = $1 {} AND ts >= $3 "
-        "AND ts < $4 ORDER BY signal, ts, edge_id, seq LIMIT $5",
-        q.signal.empty() ? "AND $2 = ''" : "AND signal = $2");
-    const pqxx::result r = tx.exec_params(sql, q.asset, q.signal, q.from_ns, q.to_ns,
-                                          hub_store::ClampLimit(q.limit));
-    std::vector<ObservationRow> out;
-    out.reserve(r.size());
-    for (const auto& row : r) {
-      ObservationRow& o = out.emplace_back();
-      o.seq = static_cast<uint64_t>(row[0].as<int64_t>());
-      o.asset = row[1].as<std::string>();
-      o.signal = row[2].as<std::string>();
-      o.unit = row[3].as<std::string>();
-      o.ts_ns = row[4].as<int64_t>();
-      o.ingest_ts_ns = row[5].as<int64_t>();
-      if (!row[6].is_null()) o.value = row[6].as<double>();
-      o.quality = QualityFromColumn(row[7].as<int>());
-      o.source.protocol = row[8].as<std::string>();
-      o.source.endpoint = row[9].as<std::string>();
-      o.source.address = row[10].as<std::string>();
-      if (!row[12].is_null()) {
-        o.is_block = true;
-        WaveformBlock block;
-        block.sample_rate_hz = row[11].is_null() ? 0 : row[11].as<double>();
-        STRATA_ASSIGN_OR_RETURN(block.samples, hub_store::SamplesFromBytes(Bytes(row[12])));
-        o.block = std::move(block);
-      }
-    }
-    return out;
-  });
+  return Run(
+      "querying observations", [&](pqxx::connection& c) -> StatusOr<std::vector<ObservationRow>> {
+        pqxx::read_transaction tx(c);
+        const std::string sql = fmt::format(
+            "SELECT seq, asset, signal, unit, ts, ingest_ts, value, quality, protocol, endpoint, "
+            "address, sample_rate, samples FROM observations WHERE asset = $1 {} AND ts >= $3 "
+            "AND ts < $4 ORDER BY signal, ts, edge_id, seq LIMIT $5",
+            q.signal.empty() ? "AND $2 = ''" : "AND signal = $2");
+        const pqxx::result r = tx.exec_params(sql, q.asset, q.signal, q.from_ns, q.to_ns,
+                                              hub_store::ClampLimit(q.limit));
+        std::vector<ObservationRow> out;
+        out.reserve(r.size());
+        for (const auto& row : r) {
+          ObservationRow& o = out.emplace_back();
+          o.seq = static_cast<uint64_t>(row[0].as<int64_t>());
+          o.asset = row[1].as<std::string>();
+          o.signal = row[2].as<std::string>();
+          o.unit = row[3].as<std::string>();
+          o.ts_ns = row[4].as<int64_t>();
+          o.ingest_ts_ns = row[5].as<int64_t>();
+          if (!row[6].is_null()) o.value = row[6].as<double>();
+          o.quality = QualityFromColumn(row[7].as<int>());
+          o.source.protocol = row[8].as<std::string>();
+          o.source.endpoint = row[9].as<std::string>();
+          o.source.address = row[10].as<std::string>();
+          if (!row[12].is_null()) {
+            o.is_block = true;
+            WaveformBlock block;
+            block.sample_rate_hz = row[11].is_null() ? 0 : row[11].as<double>();
+            STRATA_ASSIGN_OR_RETURN(block.samples, hub_store::SamplesFromBytes(Bytes(row[12])));
+            o.block = std::move(block);
+          }
+        }
+        return out;
+      });
 }
 
 StatusOr<std::vector<SeriesBucket>> PostgresHubStore::QuerySeries(const SeriesQuery& q) {
@@ -623,7 +628,8 @@ StatusOr<std::vector<SeriesBucket>> PostgresHubStore::QuerySeries(const SeriesQu
         "AND value IS NOT NULL GROUP BY signal, bucket ORDER BY signal, bucket",
         q.signal.empty() ? "AND $2 = ''" : "AND signal = $2");
     std::vector<SeriesBucket> out;
-    for (const auto& row : tx.exec_params(sql, q.asset, q.signal, q.from_ns, q.to_ns, q.bucket_ns)) {
+    for (const auto& row :
+         tx.exec_params(sql, q.asset, q.signal, q.from_ns, q.to_ns, q.bucket_ns)) {
       out.push_back({.signal = row[0].as<std::string>(),
                      .start_ns = q.from_ns + row[1].as<int64_t>() * q.bucket_ns,
                      .count = static_cast<uint64_t>(row[2].as<int64_t>()),
@@ -636,59 +642,61 @@ StatusOr<std::vector<SeriesBucket>> PostgresHubStore::QuerySeries(const SeriesQu
 }
 
 StatusOr<std::vector<SignalState>> PostgresHubStore::LatestSignals(std::string_view asset) {
-  return Run("reading the latest signals", [&](pqxx::connection& c) -> StatusOr<std::vector<SignalState>> {
-    pqxx::read_transaction tx(c);
-    std::vector<SignalState> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT asset, signal, unit, edge_id, ts, ingest_ts, stored_ns, value, is_block, "
-             "quality FROM latest WHERE $1 = '' OR asset = $1 ORDER BY asset, signal",
-             std::string(asset))) {
-      SignalState& s = out.emplace_back();
-      s.asset = row[0].as<std::string>();
-      s.signal = row[1].as<std::string>();
-      s.unit = row[2].as<std::string>();
-      s.edge_id = row[3].as<std::string>();
-      s.ts_ns = row[4].as<int64_t>();
-      s.ingest_ts_ns = row[5].as<int64_t>();
-      s.stored_ns = row[6].as<int64_t>();
-      if (!row[7].is_null()) s.value = row[7].as<double>();
-      s.is_block = row[8].as<bool>();
-      s.quality = QualityFromColumn(row[9].as<int>());
-    }
-    return out;
-  });
+  return Run(
+      "reading the latest signals", [&](pqxx::connection& c) -> StatusOr<std::vector<SignalState>> {
+        pqxx::read_transaction tx(c);
+        std::vector<SignalState> out;
+        for (const auto& row : tx.exec_params(
+                 "SELECT asset, signal, unit, edge_id, ts, ingest_ts, stored_ns, value, is_block, "
+                 "quality FROM latest WHERE $1 = '' OR asset = $1 ORDER BY asset, signal",
+                 std::string(asset))) {
+          SignalState& s = out.emplace_back();
+          s.asset = row[0].as<std::string>();
+          s.signal = row[1].as<std::string>();
+          s.unit = row[2].as<std::string>();
+          s.edge_id = row[3].as<std::string>();
+          s.ts_ns = row[4].as<int64_t>();
+          s.ingest_ts_ns = row[5].as<int64_t>();
+          s.stored_ns = row[6].as<int64_t>();
+          if (!row[7].is_null()) s.value = row[7].as<double>();
+          s.is_block = row[8].as<bool>();
+          s.quality = QualityFromColumn(row[9].as<int>());
+        }
+        return out;
+      });
 }
 
 StatusOr<std::vector<HubDeadLetter>> PostgresHubStore::QueryDeadLetters(
     const HubDeadLetterQuery& q) {
-  return Run("querying dead letters", [&](pqxx::connection& c) -> StatusOr<std::vector<HubDeadLetter>> {
-    pqxx::read_transaction tx(c);
-    std::vector<HubDeadLetter> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT edge_id, seq, ts, reason, source, detail, payload, truncated "
-             "FROM dead_letters WHERE ($1 = '' OR edge_id = $1) AND ts >= $2 AND ts < $3 "
-             "ORDER BY ts DESC, edge_id, seq DESC LIMIT $4",
-             q.edge_id, q.from_ns, q.to_ns, hub_store::ClampLimit(q.limit))) {
-      HubDeadLetter& h = out.emplace_back();
-      h.edge_id = row[0].as<std::string>();
-      DeadLetter& d = h.dead_letter;
-      d.seq = static_cast<uint64_t>(row[1].as<int64_t>());
-      d.ts_ns = row[2].as<int64_t>();
-      const std::string reason = row[3].as<std::string>();
-      const std::optional<RejectReason> parsed = ParseRejectReason(reason);
-      if (!parsed.has_value()) {
-        return DataLossError(fmt::format(
-            "postgres {}: dead letter {} of edge '{}' has an unknown reason '{}'", server_, d.seq,
-            h.edge_id, reason));
-      }
-      d.reason = *parsed;
-      d.source = row[4].as<std::string>();
-      d.detail = row[5].as<std::string>();
-      d.payload = Bytes(row[6]);
-      d.payload_truncated = row[7].as<bool>();
-    }
-    return out;
-  });
+  return Run(
+      "querying dead letters", [&](pqxx::connection& c) -> StatusOr<std::vector<HubDeadLetter>> {
+        pqxx::read_transaction tx(c);
+        std::vector<HubDeadLetter> out;
+        for (const auto& row : tx.exec_params(
+                 "SELECT edge_id, seq, ts, reason, source, detail, payload, truncated "
+                 "FROM dead_letters WHERE ($1 = '' OR edge_id = $1) AND ts >= $2 AND ts < $3 "
+                 "ORDER BY ts DESC, edge_id, seq DESC LIMIT $4",
+                 q.edge_id, q.from_ns, q.to_ns, hub_store::ClampLimit(q.limit))) {
+          HubDeadLetter& h = out.emplace_back();
+          h.edge_id = row[0].as<std::string>();
+          DeadLetter& d = h.dead_letter;
+          d.seq = static_cast<uint64_t>(row[1].as<int64_t>());
+          d.ts_ns = row[2].as<int64_t>();
+          const std::string reason = row[3].as<std::string>();
+          const std::optional<RejectReason> parsed = ParseRejectReason(reason);
+          if (!parsed.has_value()) {
+            return DataLossError(
+                fmt::format("postgres {}: dead letter {} of edge '{}' has an unknown reason '{}'",
+                            server_, d.seq, h.edge_id, reason));
+          }
+          d.reason = *parsed;
+          d.source = row[4].as<std::string>();
+          d.detail = row[5].as<std::string>();
+          d.payload = Bytes(row[6]);
+          d.payload_truncated = row[7].as<bool>();
+        }
+        return out;
+      });
 }
 
 StatusOr<std::vector<HubRecord>> PostgresHubStore::QueryRecords(const HubRecordQuery& q) {
@@ -699,8 +707,7 @@ StatusOr<std::vector<HubRecord>> PostgresHubStore::QueryRecords(const HubRecordQ
              "SELECT edge_id, seq, ts, subject, body FROM records WHERE stream = $1 "
              "AND ($2 = '' OR edge_id = $2) AND ($3 = '' OR subject = $3) AND ts >= $4 "
              "AND ts < $5 ORDER BY ts DESC, edge_id, seq DESC LIMIT $6",
-             q.stream, q.edge_id, q.subject, q.from_ns, q.to_ns,
-             hub_store::ClampLimit(q.limit))) {
+             q.stream, q.edge_id, q.subject, q.from_ns, q.to_ns, hub_store::ClampLimit(q.limit))) {
       HubRecord& h = out.emplace_back();
       h.edge_id = row[0].as<std::string>();
       h.record.stream = q.stream;
@@ -779,15 +786,15 @@ Status PostgresHubStore::UpdateEdgeDocument(std::string_view column, std::string
                    std::string(edge_id), std::string(json), now_ns);
                tx.commit();
                if (r.affected_rows() == 0) {
-                 return NotFoundError(fmt::format(
-                     "hub store: edge '{}' is not enrolled; enrol it first", edge_id));
+                 return NotFoundError(
+                     fmt::format("hub store: edge '{}' is not enrolled; enrol it first", edge_id));
                }
                return Status::Ok();
              });
 }
 
-Status PostgresHubStore::RecordHeartbeat(std::string_view edge_id,
-                                         std::string_view heartbeat_json, int64_t now_ns) {
+Status PostgresHubStore::RecordHeartbeat(std::string_view edge_id, std::string_view heartbeat_json,
+                                         int64_t now_ns) {
   return UpdateEdgeDocument("heartbeat", edge_id, heartbeat_json, now_ns);
 }
 
@@ -822,16 +829,16 @@ Status PostgresHubStore::CreateToken(const ApiToken& token) {
   }
   Status status = Run("creating a token", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_params(fmt::format("INSERT INTO tokens({}) VALUES($1, $2, $3, $4, $5, $6)",
-                               kTokenColumns),
-                   token.id, token.name, std::string(RoleName(token.role)), token.hash,
-                   token.created_ns, token.revoked);
+    tx.exec_params(
+        fmt::format("INSERT INTO tokens({}) VALUES($1, $2, $3, $4, $5, $6)", kTokenColumns),
+        token.id, token.name, std::string(RoleName(token.role)), token.hash, token.created_ns,
+        token.revoked);
     tx.commit();
     return Status::Ok();
   });
   if (status.code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError(fmt::format(
-        "hub store: a token with id '{}' or the same secret already exists", token.id));
+    return AlreadyExistsError(
+        fmt::format("hub store: a token with id '{}' or the same secret already exists", token.id));
   }
   return status;
 }
@@ -881,7 +888,8 @@ StatusOr<HubStoreStats> PostgresHubStore::Stats() {
         "SELECT "
         "(SELECT COALESCE(SUM(records), 0) FROM streams WHERE stream = 'obs')::bigint, "
         "(SELECT COALESCE(SUM(records), 0) FROM streams WHERE stream = 'dlq')::bigint, "
-        "(SELECT COALESCE(SUM(records), 0) FROM streams WHERE stream NOT IN ('obs', 'dlq'))::bigint, "
+        "(SELECT COALESCE(SUM(records), 0) FROM streams WHERE stream NOT IN ('obs', "
+        "'dlq'))::bigint, "
         "(SELECT COUNT(*) FROM edges)");
     return HubStoreStats{.observations = static_cast<uint64_t>(row[0].as<int64_t>()),
                          .dead_letters = static_cast<uint64_t>(row[1].as<int64_t>()),

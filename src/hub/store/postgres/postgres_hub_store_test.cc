@@ -73,7 +73,8 @@ class PostgresTestDatabase final : public HubStoreTestDatabase {
   ~PostgresTestDatabase() override {
     StatusOr<testing::PostgresServer*> server = Server();
     if (server.ok()) {
-      (*server)->QueryText("postgres", "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)")
+      (*server)
+          ->QueryText("postgres", "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)")
           .status()
           .IgnoreError();  // best effort: the server and its directory go at exit anyway
     }
@@ -127,7 +128,8 @@ class PostgresHubStoreTest : public ::testing::Test {
   }
 
   std::unique_ptr<HubStore> Open(int64_t partition_ns = kHour) {
-    StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(PostgresOptions(database_, partition_ns));
+    StatusOr<std::unique_ptr<HubStore>> store =
+        OpenHubStore(PostgresOptions(database_, partition_ns));
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(*store) : nullptr;
   }
@@ -147,8 +149,7 @@ TEST_F(PostgresHubStoreTest, ObservationsArePartitionedByTimeOnDemand) {
   ASSERT_NE(store, nullptr);
   // 3 hours of readings, 10 minutes apart, from the start of an hour: 3 partitions.
   const int64_t start = (kT0 / kHour) * kHour;
-  StatusOr<IngestOutcome> out =
-      store->IngestBatch(Batch("edge-a", 1, 18, start, kHour / 6), kT0);
+  StatusOr<IngestOutcome> out = store->IngestBatch(Batch("edge-a", 1, 18, start, kHour / 6), kT0);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(Query("SELECT count(*) FROM pg_inherits WHERE inhparent = 'observations'::regclass"),
             "3");

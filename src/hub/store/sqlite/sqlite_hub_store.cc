@@ -21,9 +21,9 @@ namespace {
 
 using sqlite::Db;
 using sqlite::Null;
+using sqlite::Statement;
 using sqlite::StaticBlob;
 using sqlite::StaticText;
-using sqlite::Statement;
 using sqlite::Transaction;
 
 // Bump with a migration in CheckSchema when the schema below changes.
@@ -166,8 +166,8 @@ class SqliteHubStore final : public HubStore {
                             int64_t now_ns);
   Status InsertDeadLetters(const UplinkBatch& batch, const IngestPlan& plan, int64_t stream_id);
   Status InsertRecords(const UplinkBatch& batch, const IngestPlan& plan, int64_t stream_id);
-  StatusOr<int64_t> InternId(InternMap& ids, Statement& find, Statement& insert,
-                             std::string_view a, std::string_view b, std::string_view c);
+  StatusOr<int64_t> InternId(InternMap& ids, Statement& find, Statement& insert, std::string_view a,
+                             std::string_view b, std::string_view c);
   Status UpdateEdgeDocument(std::string_view column, std::string_view edge_id,
                             std::string_view json, int64_t now_ns);
 
@@ -189,8 +189,7 @@ StatusOr<std::unique_ptr<HubStore>> SqliteHubStore::Open(const HubStoreOptions& 
         path, parent.string()));
   }
   std::unique_ptr<SqliteHubStore> store(new SqliteHubStore(path));
-  STRATA_ASSIGN_OR_RETURN(store->w_.db,
-                          Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  STRATA_ASSIGN_OR_RETURN(store->w_.db, Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   Db& db = *store->w_.db;
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   STRATA_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL; PRAGMA cache_size=-16384"));
@@ -222,9 +221,9 @@ Status SqliteHubStore::InitOrCheckSchema() {
   STRATA_ASSIGN_OR_RETURN(int64_t objects, db.QueryInt64("SELECT COUNT(*) FROM sqlite_master"));
   if (objects == 0) {
     STRATA_RETURN_IF_ERROR(db.Exec(kSchema));
-    STRATA_ASSIGN_OR_RETURN(
-        Statement meta, db.Prepare("INSERT INTO meta(key, value) VALUES('store', ?1), "
-                                   "('schema_version', ?2)"));
+    STRATA_ASSIGN_OR_RETURN(Statement meta,
+                            db.Prepare("INSERT INTO meta(key, value) VALUES('store', ?1), "
+                                       "('schema_version', ?2)"));
     STRATA_RETURN_IF_ERROR(meta.BindAll(kStoreKind, std::to_string(kSchemaVersion)));
     STRATA_RETURN_IF_ERROR(meta.Run());
     return txn.Commit();
@@ -252,9 +251,9 @@ Status SqliteHubStore::InitOrCheckSchema() {
   int64_t version = 0;
   const char* end = version_text.data() + version_text.size();
   if (std::from_chars(version_text.data(), end, version).ptr != end || version < 1) {
-    return DataLossError(fmt::format(
-        "hub store '{}': meta has no valid schema_version ('{}'); the file is damaged", path_,
-        version_text));
+    return DataLossError(
+        fmt::format("hub store '{}': meta has no valid schema_version ('{}'); the file is damaged",
+                    path_, version_text));
   }
   if (version > kSchemaVersion) {
     return FailedPreconditionError(fmt::format(
@@ -277,7 +276,8 @@ Status SqliteHubStore::PrepareWriter() {
       {&w_.load_pending,
        "SELECT first_seq, last_seq FROM pending WHERE stream_id = ?1 ORDER BY first_seq"},
       {&w_.delete_pending, "DELETE FROM pending WHERE stream_id = ?1"},
-      {&w_.insert_pending, "INSERT INTO pending(stream_id, first_seq, last_seq) VALUES(?1, ?2, ?3)"},
+      {&w_.insert_pending,
+       "INSERT INTO pending(stream_id, first_seq, last_seq) VALUES(?1, ?2, ?3)"},
       {&w_.update_stream,
        "UPDATE streams SET through = ?2, updated_ns = ?3, records = records + ?4 WHERE id = ?1"},
       {&w_.find_series, "SELECT id FROM series WHERE asset = ?1 AND signal = ?2 AND unit = ?3"},
@@ -375,8 +375,8 @@ StatusOr<IngestOutcome> SqliteHubStore::IngestLocked(const UplinkBatch& batch, i
     for (;;) {
       STRATA_ASSIGN_OR_RETURN(bool row, load.Step());
       if (!row) break;
-      pending.push_back({static_cast<uint64_t>(load.ColumnInt64(0)),
-                         static_cast<uint64_t>(load.ColumnInt64(1))});
+      pending.push_back(
+          {static_cast<uint64_t>(load.ColumnInt64(0)), static_cast<uint64_t>(load.ColumnInt64(1))});
     }
   }
 
@@ -460,8 +460,8 @@ Status SqliteHubStore::InsertObservations(const UplinkBatch& batch, const Ingest
       sample_rate = o.block->sample_rate_hz;
     }
     status = ins.BindAll(stream_id, batch.first_seq + i, *series, o.ts_ns, o.ingest_ts_ns,
-                         o.is_block ? std::nullopt : o.value, static_cast<int>(o.quality),
-                         *source, sample_rate, block_id);
+                         o.is_block ? std::nullopt : o.value, static_cast<int>(o.quality), *source,
+                         sample_rate, block_id);
     if (status.ok()) status = ins.Run();
   });
   STRATA_RETURN_IF_ERROR(status);
@@ -469,10 +469,10 @@ Status SqliteHubStore::InsertObservations(const UplinkBatch& batch, const Ingest
   Statement& up = w_.upsert_latest;
   for (size_t i : hub_store::NewestPerSignal(plan, batch)) {
     const ObservationRow& o = batch.observations[i];
-    STRATA_RETURN_IF_ERROR(up.BindAll(StaticText{o.asset}, StaticText{o.signal},
-                                      StaticText{o.unit}, StaticText{batch.edge_id}, o.ts_ns,
-                                      o.ingest_ts_ns, now_ns, o.is_block ? std::nullopt : o.value,
-                                      o.is_block ? 1 : 0, static_cast<int>(o.quality)));
+    STRATA_RETURN_IF_ERROR(up.BindAll(StaticText{o.asset}, StaticText{o.signal}, StaticText{o.unit},
+                                      StaticText{batch.edge_id}, o.ts_ns, o.ingest_ts_ns, now_ns,
+                                      o.is_block ? std::nullopt : o.value, o.is_block ? 1 : 0,
+                                      static_cast<int>(o.quality)));
     STRATA_RETURN_IF_ERROR(up.Run());
   }
   return Status::Ok();
@@ -635,8 +635,7 @@ StatusOr<std::vector<SignalState>> SqliteHubStore::LatestSignals(std::string_vie
   return out;
 }
 
-StatusOr<std::vector<HubDeadLetter>> SqliteHubStore::QueryDeadLetters(
-    const HubDeadLetterQuery& q) {
+StatusOr<std::vector<HubDeadLetter>> SqliteHubStore::QueryDeadLetters(const HubDeadLetterQuery& q) {
   STRATA_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
   STRATA_ASSIGN_OR_RETURN(
       Statement stmt,
@@ -658,9 +657,9 @@ StatusOr<std::vector<HubDeadLetter>> SqliteHubStore::QueryDeadLetters(
     d.ts_ns = stmt.ColumnInt64(2);
     const std::optional<RejectReason> reason = ParseRejectReason(stmt.ColumnText(3));
     if (!reason.has_value()) {
-      return DataLossError(fmt::format(
-          "hub store '{}': dead letter {} of edge '{}' has an unknown reason '{}'", path_, d.seq,
-          h.edge_id, stmt.ColumnText(3)));
+      return DataLossError(
+          fmt::format("hub store '{}': dead letter {} of edge '{}' has an unknown reason '{}'",
+                      path_, d.seq, h.edge_id, stmt.ColumnText(3)));
     }
     d.reason = *reason;
     d.source = stmt.ColumnText(4);
@@ -736,8 +735,8 @@ StatusOr<ApiToken> TokenFromRow(const Statement& stmt) {
   t.name = stmt.ColumnText(1);
   const std::optional<Role> role = ParseRole(stmt.ColumnText(2));
   if (!role.has_value()) {
-    return DataLossError(fmt::format("hub store: token '{}' has an unknown role '{}'", t.id,
-                                     stmt.ColumnText(2)));
+    return DataLossError(
+        fmt::format("hub store: token '{}' has an unknown role '{}'", t.id, stmt.ColumnText(2)));
   }
   t.role = *role;
   t.hash = stmt.ColumnText(3);
@@ -806,15 +805,14 @@ Status SqliteHubStore::CreateToken(const ApiToken& token) {
   }
   std::lock_guard lock(write_mu_);
   STRATA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      w_.db->Prepare(fmt::format("INSERT INTO tokens({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                                 kTokenColumns)));
+      Statement stmt, w_.db->Prepare(fmt::format(
+                          "INSERT INTO tokens({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", kTokenColumns)));
   STRATA_RETURN_IF_ERROR(stmt.BindAll(token.id, token.name, RoleName(token.role), token.hash,
                                       token.created_ns, token.revoked ? 1 : 0));
   Status status = stmt.Run();
   if (status.code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError(fmt::format(
-        "hub store: a token with id '{}' or the same secret already exists", token.id));
+    return AlreadyExistsError(
+        fmt::format("hub store: a token with id '{}' or the same secret already exists", token.id));
   }
   return status;
 }
@@ -833,9 +831,8 @@ StatusOr<std::optional<ApiToken>> SqliteHubStore::FindTokenByHash(std::string_vi
 
 StatusOr<std::vector<ApiToken>> SqliteHubStore::ListTokens() {
   STRATA_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
-  STRATA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      reader.db().Prepare(fmt::format("SELECT {} FROM tokens ORDER BY id", kTokenColumns)));
+  STRATA_ASSIGN_OR_RETURN(Statement stmt, reader.db().Prepare(fmt::format(
+                                              "SELECT {} FROM tokens ORDER BY id", kTokenColumns)));
   std::vector<ApiToken> out;
   for (;;) {
     STRATA_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -65,8 +65,9 @@ TEST(SqliteHubStoreTest, RefusesAFileThatIsNotAHubStore) {
     StatusOr<std::unique_ptr<sqlite::Db>> db =
         sqlite::Db::Open(dir.File("edge.db"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); "
-                            "INSERT INTO meta VALUES('schema_version', '3')")
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); "
+                           "INSERT INTO meta VALUES('schema_version', '3')")
                     .ok());
   }
   StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(SqliteAt(dir.File("edge.db")));
@@ -89,8 +90,7 @@ TEST(SqliteHubStoreTest, RefusesASchemaFromANewerStrata) {
     StatusOr<std::unique_ptr<sqlite::Db>> db =
         sqlite::Db::Open(dir.File("hub.db"), SQLITE_OPEN_READWRITE);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(
-        (*db)->Exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'").ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'").ok());
   }
   StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(SqliteAt(dir.File("hub.db")));
   ASSERT_FALSE(store.ok());
