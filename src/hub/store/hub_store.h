@@ -67,7 +67,8 @@ struct HubObservationQuery {
 };
 
 // One bucket of a downsampled series: the scalar observations of one signal with source time in
-// [start_ns, start_ns + width). Buckets without data are absent.
+// [start_ns, start_ns + width). Buckets without data are absent. Only observations that carry a
+// value count (not blocks, not bad readings without a value).
 struct SeriesBucket {
   std::string signal;
   int64_t start_ns = 0;
@@ -182,7 +183,8 @@ class HubStore {
   // Records of one stream, newest first.
   virtual StatusOr<std::vector<HubRecord>> QueryRecords(const HubRecordQuery& q) = 0;
 
-  // Registry. Enrolling an edge that exists replaces its credential (re-enrolment).
+  // Registry. Enrolling an edge that exists replaces its credential (re-enrolment): tenant,
+  // enrolled_ns and credential_hash are replaced; last_seen_ns, heartbeat and reported are kept.
   virtual Status UpsertEdge(const EdgeEntry& edge) = 0;
   virtual StatusOr<std::optional<EdgeEntry>> GetEdge(std::string_view edge_id) = 0;
   virtual StatusOr<std::vector<EdgeEntry>> ListEdges() = 0;

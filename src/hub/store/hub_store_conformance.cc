@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -353,6 +354,66 @@ TEST_P(HubStoreConformanceTest, RefusesBatchesNoEngineMayStore) {
   StatusOr<std::vector<StreamProgress>> progress = store_->ListProgress();
   ASSERT_TRUE(progress.ok());
   EXPECT_THAT(*progress, IsEmpty());
+}
+
+// Values and samples come back bit for bit, whatever text or binary form an engine uses.
+TEST_P(HubStoreConformanceTest, NumbersRoundTripExactly) {
+  const std::vector<double> values = {
+      0.1, 1.0 / 3.0, -2.5e-8, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 123456789.123456789};
+  UplinkBatch batch = ObsBatch("edge-a", 1, values.size(), [&](uint64_t s) {
+    ObservationRow o = Scalar(s);
+    o.signal = "x";
+    o.value = values[s - 1];
+    return o;
+  });
+  ObservationRow block = Block(values.size() + 1, 4);
+  block.block->samples = {0.1f, -1e-30f, 3.4028235e38f, 1.17549435e-38f};
+  block.block->sample_rate_hz = 1.0 / 3.0;
+  batch.observations.push_back(block);
+  MustIngest(*store_, batch);
+  StatusOr<std::vector<ObservationRow>> rows = store_->QueryObservations(AllOf(kAsset, "x"));
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_THAT(*rows, SizeIs(values.size()));
+  for (size_t i = 0; i < values.size(); ++i) {
+    ASSERT_TRUE((*rows)[i].value.has_value());
+    if (values[i] == 0) {
+      EXPECT_EQ(*(*rows)[i].value, 0.0);  // SQLite stores -0.0 as the integer 0
+      continue;
+    }
+    EXPECT_EQ(std::bit_cast<uint64_t>(*(*rows)[i].value), std::bit_cast<uint64_t>(values[i]))
+        << values[i];
+  }
+  rows = store_->QueryObservations(AllOf(kAsset, "bearing_de.accel"));
+  ASSERT_TRUE(rows.ok());
+  ASSERT_THAT(*rows, SizeIs(1));
+  ExpectSameObservation((*rows)[0], block);
+}
+
+TEST_P(HubStoreConformanceTest, AnEmptyStoreAnswersEveryQueryWithNothing) {
+  StatusOr<HubStoreStats> stats = store_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->observations + stats->dead_letters + stats->records + stats->edges, 0u);
+  EXPECT_THAT(QueryAll(*store_), IsEmpty());
+  StatusOr<std::vector<SeriesBucket>> series = store_->QuerySeries(
+      {.asset = kAsset, .signal = "", .from_ns = 0, .to_ns = kFarFuture, .bucket_ns = kHour});
+  ASSERT_TRUE(series.ok()) << series.status().ToString();
+  EXPECT_THAT(*series, IsEmpty());
+  StatusOr<std::vector<SignalState>> latest = store_->LatestSignals("");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_THAT(*latest, IsEmpty());
+  StatusOr<std::vector<HubDeadLetter>> dead =
+      store_->QueryDeadLetters({.edge_id = "", .from_ns = 0, .to_ns = kFarFuture});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_THAT(*dead, IsEmpty());
+  StatusOr<std::vector<HubRecord>> recs = store_->QueryRecords(RecordsOf("dec"));
+  ASSERT_TRUE(recs.ok());
+  EXPECT_THAT(*recs, IsEmpty());
+  StatusOr<std::vector<EdgeEntry>> edges = store_->ListEdges();
+  ASSERT_TRUE(edges.ok());
+  EXPECT_THAT(*edges, IsEmpty());
+  StatusOr<std::vector<ApiToken>> tokens = store_->ListTokens();
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_THAT(*tokens, IsEmpty());
 }
 
 // --- every stream, two edges ---
