@@ -192,7 +192,9 @@ StatusOr<std::unique_ptr<HubStore>> SqliteHubStore::Open(const HubStoreOptions& 
   STRATA_ASSIGN_OR_RETURN(store->w_.db, Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   Db& db = *store->w_.db;
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  STRATA_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL; PRAGMA cache_size=-16384"));
+  // The WAL file is cut back to 64 MiB after a checkpoint (it would keep its largest size).
+  STRATA_RETURN_IF_ERROR(db.Exec(
+      "PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; PRAGMA journal_size_limit=67108864"));
   STRATA_RETURN_IF_ERROR(store->InitOrCheckSchema());
   STRATA_RETURN_IF_ERROR(store->PrepareWriter());
   return std::unique_ptr<HubStore>(std::move(store));

@@ -39,7 +39,7 @@ HubStoreOptions SqliteAt(const std::string& path) {
   return o;
 }
 
-TEST(SqliteHubStoreTest, UsesWalAndFullSynchronousWithAVersionedSchema) {
+TEST(SqliteHubStoreTest, UsesWalAVersionedSchemaAndTheSeriesIndex) {
   testing::TempDir dir;
   StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(SqliteAt(dir.File("hub.db")));
   ASSERT_TRUE(store.ok()) << store.status().ToString();
