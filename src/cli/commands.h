@@ -23,5 +23,6 @@ CommandRunner AddSimCommand(CLI::App& root);
 CommandRunner AddQueryCommand(CLI::App& root);
 CommandRunner AddDemoCommand(CLI::App& root);
 CommandRunner AddTrainCommand(CLI::App& root);
+CommandRunner AddHubCommand(CLI::App& root);
 
 }  // namespace strata

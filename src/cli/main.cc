@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   add(strata::AddSimCommand(app));
   add(strata::AddQueryCommand(app));
   add(strata::AddTrainCommand(app));
+  add(strata::AddHubCommand(app));
 
   try {
     app.parse(argc, argv);

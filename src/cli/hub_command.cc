@@ -1,0 +1,185 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
+
+#include "api/api_server.h"
+#include "api/auth.h"
+#include "cli/commands.h"
+#include "cli/signals.h"
+#include "hub/hub_config.h"
+#include "hub/hub_ingest.h"
+#include "hub/store/hub_store.h"
+#include "uplink/uplink_topics.h"
+
+namespace strata {
+namespace {
+
+struct HubOptions {
+  std::string config;
+  bool check = false;
+  // token create
+  std::string role = "viewer";
+  std::string name;
+  // edge add
+  std::string edge_id;
+  std::string tenant = "default";
+};
+
+std::string EngineName(const HubStoreOptions& o) {
+  return o.engine == HubStoreOptions::Engine::kSqlite ? fmt::format("sqlite {}", o.sqlite_path)
+                                                      : "postgres";
+}
+
+// Loads the config and opens the store, printing what went wrong; nullptr on failure with
+// `*code` set.
+std::unique_ptr<HubStore> OpenFromConfig(const std::string& verb, const std::string& path,
+                                         HubConfig* config, int* code) {
+  StatusOr<HubConfig> loaded = HubConfig::Load(path);
+  if (!loaded.ok()) {
+    fmt::print(stderr, "strata {}: {}\n", verb, loaded.status().message());
+    *code = kExitUsage;
+    return nullptr;
+  }
+  *config = std::move(*loaded);
+  StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(config->store);
+  if (!store.ok()) {
+    fmt::print(stderr, "strata {}: store: {}\n", verb, store.status().message());
+    *code = kExitFailure;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+int RunHub(const HubOptions& o) {
+  HubConfig config;
+  int code = kExitOk;
+  std::unique_ptr<HubStore> store = OpenFromConfig("hub", o.config, &config, &code);
+  if (!store) return code;
+  if (o.check) {
+    fmt::print("{}: OK — hub '{}', store {}, uplink broker {} (shared group '{}'), API on {}\n",
+               o.config, config.hub_id, EngineName(config.store), config.ingest.broker.Endpoint(),
+               config.ingest.shared_group, config.api.listen);
+    return kExitOk;
+  }
+  MetricsRegistry metrics;
+  metrics.GetGauge("strata_hub_info", "Hub identity", {{"hub", config.hub_id}}).Set(1);
+  HubIngest ingest(config.ingest, *store, Clock::System(), metrics);
+  config.api.health = [&ingest]() -> std::string {
+    return ingest.connected() ? "" : "the hub is not connected to the uplink broker";
+  };
+  api::ApiServer server(*store, metrics, config.api);
+  if (Status s = server.Start(); !s.ok()) {
+    spdlog::error("hub cannot start the API: {}", s.message());
+    return kExitFailure;
+  }
+  if (Status s = ingest.Start(); !s.ok()) {
+    spdlog::error("hub cannot start the uplink ingest: {}", s.message());
+    return kExitFailure;
+  }
+  spdlog::info("hub '{}' started: API and console on {}/, store {}, uplink from {}", config.hub_id,
+               server.base_url(), EngineName(config.store), config.ingest.broker.Endpoint());
+  while (true) {
+    const int sig = WaitForTermination(500 * kNsPerMs);
+    if (sig != 0) {
+      spdlog::info("received signal {}, stopping", sig);
+      break;
+    }
+  }
+  ingest.Stop();
+  server.Stop();
+  return kExitOk;
+}
+
+int RunTokenCreate(const HubOptions& o) {
+  std::optional<Role> role = ParseRole(o.role);
+  if (!role) {
+    fmt::print(stderr,
+               "strata hub token create: --role '{}' is not a role: use viewer, technician, "
+               "engineer or admin\n",
+               o.role);
+    return kExitUsage;
+  }
+  HubConfig config;
+  int code = kExitOk;
+  std::unique_ptr<HubStore> store = OpenFromConfig("hub token create", o.config, &config, &code);
+  if (!store) return code;
+  StatusOr<std::string> token = api::CreateApiToken(*store, *role, o.name, Clock::System().NowNs());
+  if (!token.ok()) {
+    fmt::print(stderr, "strata hub token create: {}\n", token.status().message());
+    return token.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  // The secret is printed once, alone on stdout, so that scripts can capture it.
+  fmt::print("{}\n", *token);
+  fmt::print(stderr,
+             "Created a {} token '{}'. It is shown only now: keep it; it can be revoked, not "
+             "recovered.\n",
+             o.role, o.name);
+  return kExitOk;
+}
+
+int RunEdgeAdd(const HubOptions& o) {
+  for (const auto& [value, what] : {std::pair{o.edge_id, "--id"}, {o.tenant, "--tenant"}}) {
+    if (Status s = ValidateTopicId(value, what); !s.ok()) {
+      fmt::print(stderr, "strata hub edge add: {}\n", s.message());
+      return kExitUsage;
+    }
+  }
+  HubConfig config;
+  int code = kExitOk;
+  std::unique_ptr<HubStore> store = OpenFromConfig("hub edge add", o.config, &config, &code);
+  if (!store) return code;
+  EdgeEntry edge;
+  edge.edge_id = o.edge_id;
+  edge.tenant = o.tenant;
+  edge.enrolled_ns = Clock::System().NowNs();
+  if (Status s = store->UpsertEdge(edge); !s.ok()) {
+    fmt::print(stderr, "strata hub edge add: {}\n", s.message());
+    return kExitFailure;
+  }
+  fmt::print("edge '{}' of tenant '{}' is enrolled: the hub accepts its uplink on {}\n", o.edge_id,
+             o.tenant, UplinkTopic(o.tenant, o.edge_id, "<stream>"));
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRunner AddHubCommand(CLI::App& root) {
+  auto o = std::make_shared<HubOptions>();
+  CLI::App* cmd = root.add_subcommand(
+      "hub",
+      "Run the hub: store what every edge uplinks (no loss, no duplicates), keep the fleet "
+      "registry and digital twins, serve the REST API, /metrics and the console.");
+  cmd->add_option("-c,--config", o->config, "Hub configuration (YAML), e.g. examples/hub.yaml")
+      ->required();
+  cmd->add_flag("--check", o->check, "Validate the configuration, open the store and exit");
+  cmd->require_subcommand(0, 1);
+
+  CLI::App* token = cmd->add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  CLI::App* create = token->add_subcommand(
+      "create", "Create an API token and print it once (stdout); only its hash is stored");
+  create->add_option("--role", o->role, "viewer, technician, engineer or admin")
+      ->capture_default_str();
+  create->add_option("--name", o->name, "What the token is for, e.g. \"console: alice\"")
+      ->required();
+
+  CLI::App* edge = cmd->add_subcommand("edge", "Manage the fleet registry");
+  edge->require_subcommand(1);
+  CLI::App* add =
+      edge->add_subcommand("add", "Enrol an edge by hand: the hub then accepts its uplink batches");
+  add->add_option("--id", o->edge_id, "The edge's id (edge.id in its edge.yaml)")->required();
+  add->add_option("--tenant", o->tenant, "The edge's tenant (edge.tenant)")->capture_default_str();
+
+  cmd->footer(fmt::format(
+      "Stops cleanly on Ctrl-C or SIGTERM. API: /api/v1 (docs/api.md); /metrics; /healthz.\n{}",
+      kExitCodes));
+  return [o, create, add] {
+    if (create->parsed()) return RunTokenCreate(*o);
+    if (add->parsed()) return RunEdgeAdd(*o);
+    return RunHub(*o);
+  };
+}
+
+}  // namespace strata

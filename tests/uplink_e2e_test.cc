@@ -1,0 +1,581 @@
+// The uplink end to end: edges → real mosquitto → hub → hub store, with faults in between.
+// Every test ends by checking that the hub holds exactly what the edge committed: every
+// (edge, seq) once, with the same content — zero loss, zero duplicates.
+//
+// Parts run in-process where that is enough (EdgeAgent, HubIngest) and as real `strata`
+// processes where the test kills one with SIGKILL.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "connectors/mqtt/mqtt_publisher.h"
+#include "core/time_util.h"
+#include "edge/edge_agent.h"
+#include "hub/hub_config.h"
+#include "hub/hub_ingest.h"
+#include "hub/store/hub_store.h"
+#include "testing/testing.h"
+#include "uplink/uplink_batch.h"
+#include "uplink/uplink_topics.h"
+
+namespace strata {
+namespace {
+
+using std::chrono::seconds;
+using testing::MosquittoBroker;
+using testing::TempDir;
+using testing::WaitUntil;
+
+constexpr char kTenant[] = "acme";
+
+int64_t NowNs() { return Clock::System().NowNs(); }
+
+std::string EdgeYaml(const std::string& edge_id, int port, const std::string& dir,
+                     const std::string& uplink_extra = "") {
+  return fmt::format(R"(
+edge: {{id: {edge}, tenant: {tenant}}}
+store: {{path: {dir}/{edge}.db, durability: normal}}
+assets: {src}/examples/assets.yaml
+connectors:
+  - name: plant
+    type: mqtt
+    broker: {{host: 127.0.0.1, port: {port}}}
+    client_id: {edge}-plant
+    clean_session: false
+    reconnect: {{min: 100ms, max: 1s}}
+    subscriptions: ["{edge}/#"]
+    decoders:
+      readings: {{type: json, items: /readings, name: /n, value: /v, timestamp: /ts}}
+    mapping:
+      version: test-1
+      rules:
+        - {{topic: "{edge}/{{machine}}/process", decoder: readings, asset: "acme/plant-1/line-1/{{machine}}", signal: "{{name}}"}}
+metrics: {{listen: off}}
+uplink:
+  broker: {{host: 127.0.0.1, port: {port}}}
+  batch: 500
+  max_inflight: 4
+  ack_timeout: 1s
+  max_ack_timeout: 4s
+{uplink_extra}
+)",
+                     fmt::arg("edge", edge_id), fmt::arg("tenant", kTenant), fmt::arg("dir", dir),
+                     fmt::arg("src", testing::SourceDir()), fmt::arg("port", port),
+                     fmt::arg("uplink_extra", uplink_extra));
+}
+
+std::string HubYaml(int port, const std::string& dir) {
+  return fmt::format(R"(
+hub: {{id: hub-test}}
+store: {{engine: sqlite, path: {dir}/hub.db}}
+uplink:
+  broker: {{host: 127.0.0.1, port: {port}}}
+api: {{listen: "127.0.0.1:0"}}
+)",
+                     fmt::arg("dir", dir), fmt::arg("port", port));
+}
+
+EdgeConfig MustEdgeConfig(const std::string& yaml) {
+  auto c = EdgeConfig::Parse(yaml, "<test edge.yaml>", "");
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return std::move(*c);
+}
+
+HubConfig MustHubConfig(const std::string& yaml) {
+  auto c = HubConfig::Parse(yaml, "<test hub.yaml>", "");
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return std::move(*c);
+}
+
+std::unique_ptr<HubStore> MustOpenHubStore(const HubConfig& config) {
+  auto s = OpenHubStore(config.store);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+void Enrol(HubStore& hub, const std::string& edge_id) {
+  EdgeEntry e;
+  e.edge_id = edge_id;
+  e.tenant = kTenant;
+  e.enrolled_ns = Clock::System().NowNs();
+  ASSERT_TRUE(hub.UpsertEdge(e).ok());
+}
+
+std::unique_ptr<MqttPublisher> MustPublisher(int port) {
+  MqttPublisher::Options o;
+  o.port = port;
+  auto p = MqttPublisher::Connect(o, 10 * kNsPerSec);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? std::move(*p) : nullptr;
+}
+
+// Publishes `n` messages of three readings each for pump-01 of `edge_id`, source times one ms
+// apart from `t0_ms`, and waits until the broker has them all.
+void PublishReadings(MqttPublisher& pub, const std::string& edge_id, int64_t t0_ms, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::string payload = fmt::format(
+        R"({{"ts":{},"readings":[{{"n":"load","v":{}}},{{"n":"bearing_de.temp","v":{}}},)"
+        R"({{"n":"flow","v":{}}}]}})",
+        t0_ms + i, 50 + i % 40, 40 + i % 30, 10 + i % 7);
+    ASSERT_TRUE(pub.Publish(edge_id + "/pump-01/process", payload).ok());
+  }
+  ASSERT_TRUE(pub.WaitAllAcked(30 * kNsPerSec));
+}
+
+// What one store says about one edge's observations: (seq, signal, ts, value) by seq.
+using Content = std::map<uint64_t, std::tuple<std::string, std::string, int64_t, double>>;
+
+Content EdgeContent(const std::string& db_path) {
+  SqliteStoreOptions o;
+  o.path = db_path;
+  o.read_only = true;
+  auto store = OpenSqliteStore(o);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  Content c;
+  if (!store.ok()) return c;
+  auto stats = (*store)->Stats();
+  EXPECT_TRUE(stats.ok());
+  auto rows = (*store)->ReadStream(kObservationStream, 1, stats->last_obs_seq, 10'000'000);
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  for (const ObservationRow& r : rows->observations) {
+    c[r.seq] = {r.asset, r.signal, r.ts_ns, r.value.value_or(-1)};
+  }
+  return c;
+}
+
+// The hub's copy of one edge's observations; fails the test on a duplicate (edge, seq).
+Content HubContent(HubStore& hub, const std::string& edge_id, const std::string& asset) {
+  HubObservationQuery q;
+  q.asset = asset;
+  q.from_ns = 0;
+  q.to_ns = std::numeric_limits<int64_t>::max();
+  q.limit = 10'000'000;
+  auto rows = hub.QueryObservations(q);
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  Content c;
+  if (!rows.ok()) return c;
+  // The asset belongs to one edge in these tests; the hub keeps the edge's seq on each row.
+  (void)edge_id;
+  for (const ObservationRow& r : *rows) {
+    const bool inserted =
+        c.emplace(r.seq, std::make_tuple(r.asset, r.signal, r.ts_ns, r.value.value_or(-1))).second;
+    EXPECT_TRUE(inserted) << "duplicate seq " << r.seq << " on the hub";
+  }
+  return c;
+}
+
+uint64_t HubThrough(HubStore& hub, const std::string& edge_id, const std::string& stream) {
+  auto progress = hub.ListProgress();
+  if (!progress.ok()) return 0;
+  for (const StreamProgress& p : *progress) {
+    if (p.edge_id == edge_id && p.stream == stream) return p.through;
+  }
+  return 0;
+}
+
+uint64_t EdgeLastObsSeq(const std::string& db_path) {
+  SqliteStoreOptions o;
+  o.path = db_path;
+  o.read_only = true;
+  auto store = OpenSqliteStore(o);
+  if (!store.ok()) return 0;
+  auto stats = (*store)->Stats();
+  return stats.ok() ? stats->last_obs_seq : 0;
+}
+
+// Zero loss, zero duplicates: the hub holds exactly the edge's observations.
+void ExpectHubMirrorsEdge(HubStore& hub, const std::string& edge_id, const std::string& db) {
+  const Content edge = EdgeContent(db);
+  const Content on_hub = HubContent(hub, edge_id, "acme/plant-1/line-1/pump-01");
+  ASSERT_FALSE(edge.empty());
+  EXPECT_EQ(on_hub.size(), edge.size());
+  size_t differing = 0;
+  for (const auto& [seq, row] : edge) {
+    auto it = on_hub.find(seq);
+    if (it == on_hub.end() || it->second != row) ++differing;
+  }
+  EXPECT_EQ(differing, 0u) << "of " << edge.size() << " observations";
+}
+
+// Waits until the edge's MQTT connector has its subscriptions: readings published before that
+// would not reach it.
+void WaitReceiving(EdgeAgent& edge) {
+  ASSERT_TRUE(WaitUntil([&] {
+    return edge.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
+  }));
+}
+void WaitReceiving(const std::string& log_file) {
+  ASSERT_TRUE(WaitUntil([&] {
+    return testing::ReadTextFile(log_file).find("subscriptions acknowledged") != std::string::npos;
+  })) << testing::ReadTextFile(log_file);
+}
+
+struct Plant {
+  std::unique_ptr<MosquittoBroker> broker;
+  TempDir dir;
+};
+
+Plant MustPlant() {
+  Plant p;
+  auto broker = MosquittoBroker::Start();
+  EXPECT_TRUE(broker.ok()) << broker.status().ToString();
+  p.broker = std::move(*broker);
+  return p;
+}
+
+std::unique_ptr<ChildProcess> SpawnStrata(const std::vector<std::string>& args,
+                                          const std::string& log,
+                                          const std::vector<std::string>& env = {}) {
+  ChildProcess::Options o;
+  o.argv = {testing::StrataBinary()};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.log_file = log;
+  o.env = env;
+  auto child = ChildProcess::Spawn(o);
+  EXPECT_TRUE(child.ok()) << child.status().ToString();
+  return child.ok() ? std::move(*child) : nullptr;
+}
+
+// --- the happy path and bad input ---
+
+TEST(UplinkE2E, EverythingTheEdgeCommitsReachesTheHubOnceAndTheOutboxEmpties) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-a");
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+
+  EdgeAgent edge(MustEdgeConfig(EdgeYaml("edge-a", port, plant.dir.path())), Clock::System());
+  ASSERT_TRUE(edge.Start().ok());
+  WaitReceiving(edge);
+  auto pub = MustPublisher(port);
+  ASSERT_TRUE(WaitUntil([&] { return edge.uplink()->connected() && ingest.connected(); }));
+  PublishReadings(*pub, "edge-a", NowNs() / kNsPerMs - 60'000, 2000);
+  // A reading outside its valid range: a dead letter, uplinked on its own stream.
+  ASSERT_TRUE(pub->Publish("edge-a/pump-01/process",
+                           R"({"ts":1700000000000,"readings":[{"n":"load","v":1e9}]})")
+                  .ok());
+  const std::string db = plant.dir.File("edge-a.db");
+  ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(db) == 6000; }, seconds(60)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return HubThrough(*hub_store, "edge-a", "obs") == 6000; }, seconds(60)))
+      << HubThrough(*hub_store, "edge-a", "obs");
+  ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub_store, "edge-a", "dlq") == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return edge.uplink()->acked_through("obs") == 6000; }));
+  // The outbox is trimmed once the acks are applied by the edge's writer.
+  ASSERT_TRUE(WaitUntil([&] { return edge.pipeline()->store_stats().outbox_records == 0; }));
+  edge.Stop();
+  ingest.Stop();
+  ExpectHubMirrorsEdge(*hub_store, "edge-a", db);
+  auto dead = hub_store->QueryDeadLetters({"edge-a", 0, std::numeric_limits<int64_t>::max(), 10});
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ(dead->front().dead_letter.reason, RejectReason::kOutOfRange);
+  EXPECT_EQ(hub_metrics.Value("strata_hub_records_stored_total", {{"stream", "obs"}}), 6000);
+}
+
+TEST(UplinkE2E, BatchesOfAnEdgeNotEnrolledAreRefusedUntilItIsEnrolled) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+  EdgeAgent edge(MustEdgeConfig(EdgeYaml("edge-b", port, plant.dir.path())), Clock::System());
+  ASSERT_TRUE(edge.Start().ok());
+  WaitReceiving(edge);
+  auto pub = MustPublisher(port);
+  ASSERT_TRUE(WaitUntil([&] { return edge.uplink()->connected() && ingest.connected(); }));
+  PublishReadings(*pub, "edge-b", NowNs() / kNsPerMs - 60'000, 100);
+  ASSERT_TRUE(WaitUntil([&] {
+    return hub_metrics.Value("strata_hub_batches_rejected_total", {{"reason", "not_enrolled"}}) >=
+           1;
+  }));
+  EXPECT_EQ(HubThrough(*hub_store, "edge-b", "obs"), 0u);
+  EXPECT_EQ(hub_store->Stats()->observations, 0u);
+  // Enrolled now: the edge's next resend goes through, nothing was lost meanwhile.
+  Enrol(*hub_store, "edge-b");
+  ASSERT_TRUE(
+      WaitUntil([&] { return HubThrough(*hub_store, "edge-b", "obs") == 300; }, seconds(60)));
+  edge.Stop();
+  ingest.Stop();
+  ExpectHubMirrorsEdge(*hub_store, "edge-b", plant.dir.File("edge-b.db"));
+}
+
+TEST(UplinkE2E, ForgedOversizedAndMisaddressedBatchesAreRefusedAndCounted) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  hub_config.ingest.max_batch_bytes = 64 << 10;
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-c");
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+  testing::MqttListener acks(port, "strata/v1/+/edge/+/ack");
+  ASSERT_TRUE(WaitUntil([&] { return ingest.connected() && acks.subscribed(); }));
+
+  UplinkBatch batch;
+  batch.edge_id = "edge-c";
+  batch.stream = "obs";
+  batch.first_seq = batch.floor_seq = 1;
+  ObservationRow& o = batch.observations.emplace_back();
+  o.seq = 1;
+  o.asset = "acme/plant-1/line-1/pump-01";
+  o.signal = "load";
+  o.unit = "%";
+  o.ts_ns = o.ingest_ts_ns = NowNs();
+  o.value = 50;
+  auto good = EncodeUplinkBatch(batch);
+  ASSERT_TRUE(good.ok());
+  auto pub = MustPublisher(port);
+  const std::string topic = UplinkTopic(kTenant, "edge-c", "obs");
+  std::string forged = *good;
+  forged[forged.size() - 3] ^= 0x10;  // damaged body
+  ASSERT_TRUE(pub->Publish(topic, forged).ok());
+  ASSERT_TRUE(pub->Publish(topic, std::string(100 << 10, 'x')).ok());            // oversized
+  ASSERT_TRUE(pub->Publish(UplinkTopic(kTenant, "edge-d", "obs"), *good).ok());  // wrong edge
+  ASSERT_TRUE(pub->Publish(UplinkTopic("other", "edge-c", "obs"), *good).ok());  // wrong tenant
+  ASSERT_TRUE(pub->Publish(topic, "not a batch").ok());
+  auto rejected = [&](const char* reason) {
+    return hub_metrics.Value("strata_hub_batches_rejected_total", {{"reason", reason}});
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    return rejected("malformed") + rejected("checksum") >= 2 && rejected("oversized") == 1 &&
+           rejected("topic_mismatch") == 1 && rejected("tenant_mismatch") == 1;
+  })) << hub_metrics.RenderPrometheus();
+  EXPECT_EQ(hub_store->Stats()->observations, 0u);
+  EXPECT_TRUE(acks.messages().empty());
+
+  // The genuine batch is stored and acked; replaying it stores nothing twice and acks again.
+  ASSERT_TRUE(pub->Publish(topic, *good).ok());
+  ASSERT_TRUE(pub->Publish(topic, *good).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.messages().size() == 2; }));
+  EXPECT_EQ(hub_store->Stats()->observations, 1u);
+  EXPECT_EQ(hub_metrics.Value("strata_hub_dedupe_hits_total"), 1);
+  auto ack = DecodeAck(acks.messages()[1].second);
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->through, 1u);
+  EXPECT_EQ(acks.messages()[1].first, AckTopic(kTenant, "edge-c"));
+  ingest.Stop();
+}
+
+// --- faults ---
+
+TEST(UplinkE2E, HubKilledBetweenReceiveAndCommitLosesNothing) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  const std::string hub_yaml = plant.dir.File("hub.yaml");
+  testing::WriteTextFile(hub_yaml, HubYaml(port, plant.dir.path()));
+  {
+    auto hub_store = MustOpenHubStore(MustHubConfig(HubYaml(port, plant.dir.path())));
+    ASSERT_TRUE(hub_store);
+    Enrol(*hub_store, "edge-k");
+  }
+  // The hub kills itself (SIGKILL) on receiving its 3rd batch, before committing it.
+  auto hub = SpawnStrata({"hub", "--config", hub_yaml}, plant.dir.File("hub-1.log"),
+                         {"STRATA_HUB_CRASH_BEFORE_COMMIT=3"});
+  ASSERT_TRUE(hub);
+  EdgeAgent edge(MustEdgeConfig(EdgeYaml("edge-k", port, plant.dir.path())), Clock::System());
+  ASSERT_TRUE(edge.Start().ok());
+  WaitReceiving(edge);
+  auto pub = MustPublisher(port);
+  PublishReadings(*pub, "edge-k", NowNs() / kNsPerMs - 60'000, 1500);
+  ASSERT_TRUE(hub->WaitFor(60 * kNsPerSec).has_value()) << "the hub did not crash";
+  EXPECT_EQ(*hub->Poll(), 128 + SIGKILL);
+  const uint64_t acked_before = edge.uplink()->acked_through("obs");
+  EXPECT_LT(acked_before, 4500u);
+  // Restarted without the fault: the edge resends from its last ack.
+  hub = SpawnStrata({"hub", "--config", hub_yaml}, plant.dir.File("hub-2.log"));
+  ASSERT_TRUE(hub);
+  ASSERT_TRUE(WaitUntil([&] { return edge.uplink()->acked_through("obs") == 4500; }, seconds(90)))
+      << edge.uplink()->acked_through("obs") << "\n"
+      << edge.metrics().RenderPrometheus() << "\n"
+      << testing::ReadTextFile(plant.dir.File("hub-1.log"))
+      << testing::ReadTextFile(plant.dir.File("hub-2.log"));
+  edge.Stop();
+  hub->Terminate();
+  auto hub_store = MustOpenHubStore(MustHubConfig(HubYaml(port, plant.dir.path())));
+  ExpectHubMirrorsEdge(*hub_store, "edge-k", plant.dir.File("edge-k.db"));
+}
+
+TEST(UplinkE2E, EdgeKilledDuringABurstLosesNothingAndDuplicatesNothing) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-x");
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+  const std::string edge_yaml = plant.dir.File("edge-x.yaml");
+  testing::WriteTextFile(edge_yaml, EdgeYaml("edge-x", port, plant.dir.path()));
+  auto edge = SpawnStrata({"edge", "--config", edge_yaml}, plant.dir.File("edge-1.log"));
+  ASSERT_TRUE(edge);
+  WaitReceiving(plant.dir.File("edge-1.log"));
+  const std::string db = plant.dir.File("edge-x.db");
+  auto pub = MustPublisher(port);
+  // A burst; the edge is killed while it stores and uplinks it.
+  PublishReadings(*pub, "edge-x", NowNs() / kNsPerMs - 60'000, 3000);
+  ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub_store, "edge-x", "obs") > 0; }, seconds(60)));
+  edge->Kill();
+  const uint64_t at_kill = EdgeLastObsSeq(db);
+  // Back up: it takes the rest from its persistent session, then a second burst, and
+  // uplinks everything it committed, once. (Readings the broker handed over but the killed
+  // edge had not committed yet are not on the edge either: see docs/uplink.md.)
+  edge = SpawnStrata({"edge", "--config", edge_yaml}, plant.dir.File("edge-2.log"));
+  PublishReadings(*pub, "edge-x", NowNs() / kNsPerMs - 30'000, 100);
+  ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(db) >= at_kill + 300; }, seconds(60)))
+      << EdgeLastObsSeq(db) << " (" << at_kill << " at the kill)";
+  ASSERT_TRUE(WaitUntil(
+      [&] { return HubThrough(*hub_store, "edge-x", "obs") == EdgeLastObsSeq(db); }, seconds(60)))
+      << HubThrough(*hub_store, "edge-x", "obs") << " of " << EdgeLastObsSeq(db);
+  edge->Terminate();
+  ingest.Stop();
+  ExpectHubMirrorsEdge(*hub_store, "edge-x", db);
+}
+
+TEST(UplinkE2E, BrokerRestartMidStreamLosesNothing) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-r");
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+  EdgeAgent edge(MustEdgeConfig(EdgeYaml("edge-r", port, plant.dir.path())), Clock::System());
+  ASSERT_TRUE(edge.Start().ok());
+  WaitReceiving(edge);
+  {
+    auto pub = MustPublisher(port);
+    PublishReadings(*pub, "edge-r", NowNs() / kNsPerMs - 60'000, 1000);
+  }
+  ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub_store, "edge-r", "obs") > 0; }, seconds(60)));
+  plant.broker->Stop();
+  ASSERT_TRUE(plant.broker->Restart().ok());
+  {
+    auto pub = MustPublisher(port);
+    PublishReadings(*pub, "edge-r", NowNs() / kNsPerMs - 30'000, 1000);
+  }
+  const std::string db = plant.dir.File("edge-r.db");
+  ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(db) == 6000; }, seconds(60)))
+      << EdgeLastObsSeq(db);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return HubThrough(*hub_store, "edge-r", "obs") == EdgeLastObsSeq(db); }, seconds(90)))
+      << HubThrough(*hub_store, "edge-r", "obs") << " of " << EdgeLastObsSeq(db);
+  edge.Stop();
+  ingest.Stop();
+  ExpectHubMirrorsEdge(*hub_store, "edge-r", db);
+}
+
+TEST(UplinkE2E, TwoEdgesOneHubAndAnEdgeRebootWhileTheHubIsAway) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-1");
+  Enrol(*hub_store, "edge-2");
+  auto pub = MustPublisher(port);
+  const int64_t t0 = NowNs() / kNsPerMs - 120'000;
+  {
+    // The hub is away: both edges collect; edge-2 reboots in between.
+    EdgeAgent e1(MustEdgeConfig(EdgeYaml("edge-1", port, plant.dir.path())), Clock::System());
+    ASSERT_TRUE(e1.Start().ok());
+    WaitReceiving(e1);
+    {
+      EdgeAgent e2(MustEdgeConfig(EdgeYaml("edge-2", port, plant.dir.path())), Clock::System());
+      ASSERT_TRUE(e2.Start().ok());
+      WaitReceiving(e2);
+      PublishReadings(*pub, "edge-2", t0, 500);
+      ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(plant.dir.File("edge-2.db")) == 1500; }))
+          << EdgeLastObsSeq(plant.dir.File("edge-2.db")) << "\n"
+          << e2.metrics().RenderPrometheus();
+      e2.Stop();
+    }
+    PublishReadings(*pub, "edge-1", t0, 700);
+    ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(plant.dir.File("edge-1.db")) == 2100; }));
+    EdgeAgent e2(MustEdgeConfig(EdgeYaml("edge-2", port, plant.dir.path())), Clock::System());
+    ASSERT_TRUE(e2.Start().ok());
+    WaitReceiving(e2);
+    PublishReadings(*pub, "edge-2", t0 + 500, 300);
+    ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(plant.dir.File("edge-2.db")) == 2400; }));
+    // The hub comes back.
+    MetricsRegistry hub_metrics;
+    HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+    ASSERT_TRUE(ingest.Start().ok());
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          return HubThrough(*hub_store, "edge-1", "obs") == 2100 &&
+                 HubThrough(*hub_store, "edge-2", "obs") == 2400;
+        },
+        seconds(90)));
+    e2.Stop();
+    e1.Stop();
+    ingest.Stop();
+  }
+  // Both edges write pump-01 of the same asset path: every (edge, seq) once.
+  EXPECT_EQ(hub_store->Stats()->observations, 2100u + 2400u);
+}
+
+TEST(UplinkE2E, ABadConfigOnEdgeRestartNeverDeletesTheBacklog) {
+  Plant plant = MustPlant();
+  const int port = plant.broker->port();
+  const std::string db = plant.dir.File("edge-q.db");
+  {
+    EdgeAgent edge(MustEdgeConfig(EdgeYaml("edge-q", port, plant.dir.path())), Clock::System());
+    ASSERT_TRUE(edge.Start().ok());
+    WaitReceiving(edge);
+    auto pub = MustPublisher(port);
+    PublishReadings(*pub, "edge-q", NowNs() / kNsPerMs - 60'000, 400);
+    ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(db) == 1200; }));
+    edge.Stop();  // the hub never came: 1200 observations wait in the outbox
+  }
+  // Restarted with a broken config (a typo in the uplink section): refused, nothing touched.
+  const std::string bad_yaml = plant.dir.File("bad.yaml");
+  testing::WriteTextFile(bad_yaml,
+                         EdgeYaml("edge-q", port, plant.dir.path(), "  max_inflite: 4\n"));
+  auto bad = SpawnStrata({"edge", "--config", bad_yaml}, plant.dir.File("bad.log"));
+  ASSERT_TRUE(bad);
+  auto code = bad->WaitFor(30 * kNsPerSec);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(testing::ReadTextFile(plant.dir.File("bad.log")).find("max_inflite"),
+            std::string::npos);
+  EXPECT_EQ(EdgeLastObsSeq(db), 1200u);
+
+  // Fixed config, hub up: the backlog drains, all of it, once.
+  HubConfig hub_config = MustHubConfig(HubYaml(port, plant.dir.path()));
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-q");
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+  EdgeAgent edge(MustEdgeConfig(EdgeYaml("edge-q", port, plant.dir.path())), Clock::System());
+  ASSERT_TRUE(edge.Start().ok());
+  WaitReceiving(edge);
+  ASSERT_TRUE(
+      WaitUntil([&] { return HubThrough(*hub_store, "edge-q", "obs") == 1200; }, seconds(60)));
+  edge.Stop();
+  ingest.Stop();
+  ExpectHubMirrorsEdge(*hub_store, "edge-q", db);
+}
+
+}  // namespace
+}  // namespace strata
