@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages listed in scripts/debian-packages.txt that are missing, then the
-# npm test peers (scripts/npm-deps.sh), then ONNX Runtime (scripts/fetch-onnxruntime.sh).
+# npm test peers (scripts/npm-deps.sh), then the web console's uPlot (scripts/fetch-web-deps.sh)
+# and ONNX Runtime (scripts/fetch-onnxruntime.sh).
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +22,7 @@ fi
 if ((${#missing[@]} == 0)); then
   echo "deps: all ${#wanted[@]} Debian packages present"
   "$here/npm-deps.sh"
+  "$here/fetch-web-deps.sh"
   exec "$here/fetch-onnxruntime.sh"
 fi
 
@@ -40,4 +42,5 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "deps: done"
 "$here/npm-deps.sh"
+"$here/fetch-web-deps.sh"
 exec "$here/fetch-onnxruntime.sh"

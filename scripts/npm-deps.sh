@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm packages of tests/peers/ (node-opcua, sparkplug-payload: the independent
-# protocol peers the tests and the demo start) from the npm registry, exactly as
-# tests/peers/package-lock.json pins them. Does nothing when they are installed already.
+# protocol peers the tests and the demo start; playwright-core: drives Debian's chromium in the
+# console's browser test) from the npm registry, exactly as tests/peers/package-lock.json pins
+# them. Does nothing when they are installed already.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 peers="$root/tests/peers"
