@@ -5,6 +5,8 @@
 #include <exception>
 #include <fstream>
 
+#include <sys/socket.h>
+
 #include <fmt/format.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -177,11 +179,29 @@ Status ApiServer::Start() {
   const size_t queued = options_.max_queued_connections;
   // cpp-httplib owns and deletes the queue it gets from this factory (its API).
   server_->new_task_queue = [threads, queued] { return new BoundedTaskQueue(threads, queued); };
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server bind the same
+  // port and silently take half of the connections: keep only SO_REUSEADDR (a restart can
+  // bind while old connections linger in TIME_WAIT).
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_keep_alive_timeout(options_.keep_alive_seconds);
   server_->set_read_timeout(10);
   server_->set_write_timeout(10);
-  if (!options_.static_dir.empty() && !server_->set_mount_point("/", options_.static_dir)) {
+  // The console's files: revalidated on every load (cpp-httplib sends no validators, so a hub
+  // upgrade is picked up at once), never sniffed into another type, and limited by a policy
+  // that lets them run only the hub's own scripts (text from the edges is never markup).
+  const httplib::Headers console_headers = {
+      {"Cache-Control", "no-cache"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'"}};
+  if (!options_.static_dir.empty() &&
+      !server_->set_mount_point("/", options_.static_dir, console_headers)) {
     server_.reset();
     return InvalidArgumentError(fmt::format(
         "the console directory {} does not exist or is not a directory", options_.static_dir));
@@ -289,6 +309,11 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res,
     if (raw_path.starts_with("/api/v1/assets/")) {
       hint = "; an asset path is one segment: write each '/' in it as %2F "
              "(/api/v1/assets/acme%2Fplant-1%2Fpump-01)";
+    } else if (raw_path == "/" && options_.static_dir.empty()) {
+      hint = "; this hub serves no web console: set api.console in hub.yaml to the console's "
+             "directory (docs/console.md)";
+    } else if (raw_path == "/") {
+      hint = fmt::format("; the console directory {} has no index.html", options_.static_dir);
     }
     SetError(res, 404,
              fmt::format("no route {} {}{} (GET /api/v1/openapi.json lists the routes)",

@@ -41,14 +41,14 @@ enum class ParamType {
 };
 
 struct ParamSpec {
-  std::string name;
+  std::string name{};
   ParamIn in = ParamIn::kQuery;
   ParamType type = ParamType::kString;
   bool required = false;
-  std::string description;
+  std::string description{};
   int64_t min = 0;  // kInteger: inclusive bounds
   int64_t max = 0;
-  std::optional<int64_t> default_value;  // kInteger / kBoolean
+  std::optional<int64_t> default_value{};  // kInteger / kBoolean
   size_t max_length = 1024;              // kString: bytes
 };
 
