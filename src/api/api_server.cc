@@ -272,7 +272,15 @@ Status ApiServer::Start() {
         "host; choose another api.listen",
         options_.listen));
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  listen_returned_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_returned_ = true;
+  });
+  // cpp-httplib's stop() does nothing until listen_after_bind has marked the server running;
+  // wait for that (microseconds), so that a Stop() right after Start() cannot leave the accept
+  // thread blocked in accept() forever.
+  while (!server_->is_running() && !listen_returned_) std::this_thread::yield();
   spdlog::info("api: serving on {} ({} routes, OpenAPI at /api/v1/openapi.json)", base_url(),
                routes_.size());
   return Status::Ok();

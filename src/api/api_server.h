@@ -18,6 +18,7 @@
 // must outlive the server.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -94,6 +95,7 @@ class ApiServer {
   nlohmann::json openapi_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_{false};
   std::string host_;
   int port_ = 0;
 };
