@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <map>
@@ -16,6 +18,7 @@
 
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/time_util.h"
+#include "core/version.h"
 #include "edge/edge_agent.h"
 #include "hub/hub_config.h"
 #include "hub/hub_ingest.h"
@@ -64,6 +67,7 @@ uplink:
   max_inflight: 4
   ack_timeout: 1s
   max_ack_timeout: 4s
+  heartbeat: 1s
 {uplink_extra}
 )",
                      fmt::arg("edge", edge_id), fmt::arg("tenant", kTenant), fmt::arg("dir", dir),
@@ -275,6 +279,21 @@ TEST(UplinkE2E, EverythingTheEdgeCommitsReachesTheHubOnceAndTheOutboxEmpties) {
   ASSERT_TRUE(WaitUntil([&] { return edge.uplink()->acked_through("obs") == 6000; }));
   // The outbox is trimmed once the acks are applied by the edge's writer.
   ASSERT_TRUE(WaitUntil([&] { return edge.pipeline()->store_stats().outbox_records == 0; }));
+  // Heartbeats: the hub keeps the edge's last one, with its version, uptime and store.
+  std::string heartbeat;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto e = hub_store->GetEdge("edge-a");
+    heartbeat = e.ok() && e->has_value() ? (*e)->heartbeat : "";
+    return heartbeat.find("\"obs\":6000") != std::string::npos &&
+           heartbeat.find("\"observations\":6000") != std::string::npos;
+  })) << heartbeat;
+  auto hb = nlohmann::json::parse(heartbeat);
+  EXPECT_EQ(hb["kind"], "heartbeat");
+  EXPECT_EQ(hb["version"], kStrataVersion);
+  EXPECT_GE(hb["uptime_s"].get<int64_t>(), 0);
+  EXPECT_EQ(hb["store"]["observations"], 6000);
+  EXPECT_EQ(hb["connectors_up"], 1);
+  EXPECT_GT((*hub_store->GetEdge("edge-a"))->last_seen_ns, 0);
   edge.Stop();
   ingest.Stop();
   ExpectHubMirrorsEdge(*hub_store, "edge-a", db);

@@ -1,12 +1,13 @@
 // strata: one binary, one verb per layer (see `strata --help`).
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "core/version.h"
 
 int main(int argc, char** argv) {
   // Before any thread exists: SIGINT/SIGTERM are then only taken where verbs wait for them.
@@ -18,12 +19,12 @@ int main(int argc, char** argv) {
       "units, quality), validates it and stores it at the edge.",
       "strata"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("strata 0.1.0"));
-  std::string log_level = std::getenv("STRATA_LOG_LEVEL") ? std::getenv("STRATA_LOG_LEVEL") : "info";
+  app.set_version_flag("--version", std::string("strata ") + strata::kStrataVersion);
+  std::string log_level =
+      std::getenv("STRATA_LOG_LEVEL") ? std::getenv("STRATA_LOG_LEVEL") : "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (or STRATA_LOG_LEVEL)")
       ->capture_default_str();
-  app.footer(std::string("Run `strata <verb> --help` for a verb's options. ") +
-             strata::kExitCodes);
+  app.footer(std::string("Run `strata <verb> --help` for a verb's options. ") + strata::kExitCodes);
 
   std::vector<std::pair<CLI::App*, strata::CommandRunner>> commands;
   auto add = [&](strata::CommandRunner runner) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "connectors/modbus/modbus_connector.h"
@@ -93,7 +94,18 @@ Status EdgeAgent::Start() {
         [p = pipeline_.get()](std::string_view stream, uint64_t through) {
           p->AckOutbox(stream, through);
         },
-        clock_, metrics_);
+        clock_, metrics_,
+        [this] {
+          const StoreStats st = pipeline_->store_stats();
+          return fmt::format(
+              R"("store":{{"used_bytes":{},"file_bytes":{},"observations":{},)"
+              R"("outbox_records":{}}},"stale_signals":{},"connectors_up":{},"connectors":{})",
+              st.used_bytes, st.file_bytes, st.observations, st.outbox_records,
+              pipeline_->stale_signals(),
+              std::count_if(connectors_.begin(), connectors_.end(),
+                            [](const auto& c) { return c->connected(); }),
+              connectors_.size());
+        });
   }
   if (commit_observer_ || decisions_ || uplink_) {
     pipeline_->SetCommitObserver([observer = commit_observer_, engine = decisions_.get(),

@@ -176,3 +176,5 @@ StatusOr<EdgeConfig> EdgeConfig::Parse(const std::string& text, const std::strin
 }
 
 }  // namespace strata
+    u.heartbeat_ns = uplink->Duration("heartbeat", u.heartbeat_ns);
+    if (u.heartbeat_ns < kNsPerMs * 100) uplink->Get("heartbeat").Fail("heartbeat must be >= 100ms");

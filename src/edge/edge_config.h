@@ -30,6 +30,7 @@
 //     ack_timeout: 10s                 # resend from the last ack after this (doubling, up to
 //     max_ack_timeout: 5m              # max_ack_timeout)
 #pragma once
+//     heartbeat: 30s                   # health report to the hub on .../reported
 
 #include <memory>
 #include <optional>

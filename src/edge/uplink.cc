@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "core/time_util.h"
+#include "core/version.h"
 #include "uplink/uplink_batch.h"
 #include "uplink/uplink_topics.h"
 
@@ -20,10 +21,12 @@ constexpr int64_t kPublishTimeoutNs = 2 * kNsPerSec;
 
 }  // namespace
 
-Uplink::Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, MetricsRegistry& metrics)
+Uplink::Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, MetricsRegistry& metrics,
+               HealthSource health)
     : options_(std::move(options)),
       on_ack_(std::move(on_ack)),
       clock_(clock),
+      health_(std::move(health)),
       bad_acks_(metrics.GetCounter("strata_edge_uplink_bad_acks_total",
                                    "Messages on the ack topic that were not a valid ack")),
       read_errors_(metrics.GetCounter("strata_edge_uplink_read_errors_total",
@@ -61,7 +64,8 @@ Status Uplink::Start(std::unique_ptr<Store> reader) {
     OnMessage(topic, payload);
   };
   STRATA_ASSIGN_OR_RETURN(publisher_, MqttPublisher::Connect(o, 0));
-  tokens_ns_ = clock_.NowNs();
+  tokens_ns_ = started_ns_ = clock_.NowNs();
+  next_heartbeat_ns_ = started_ns_;
   thread_ = std::thread([this] { Run(); });
   spdlog::info("uplink: forwarding to {} as edge '{}' of tenant '{}'", options_.broker.Endpoint(),
                options_.edge_id, options_.tenant);
@@ -124,6 +128,10 @@ void Uplink::Run() {
     const int64_t now = clock_.NowNs();
     CheckTimeouts(now);
     if (!connected()) continue;
+    if (now >= next_heartbeat_ns_) {
+      SendHeartbeat(now);
+      next_heartbeat_ns_ = now + options_.heartbeat_ns;
+    }
     StatusOr<std::vector<OutboxRange>> pending = reader_->PendingOutbox(kMaxPendingRanges);
     if (!pending.ok()) {
       read_errors_.Add();
@@ -134,6 +142,26 @@ void Uplink::Run() {
       if (!Fill(st, *pending, now)) break;
     }
   }
+}
+
+void Uplink::SendHeartbeat(int64_t now) {
+  std::string acked;
+  std::string inflight;
+  for (const StreamState& st : streams_) {
+    acked += fmt::format("{}\"{}\":{}", acked.empty() ? "" : ",", st.name, st.acked);
+    inflight +=
+        fmt::format("{}\"{}\":{}", inflight.empty() ? "" : ",", st.name, st.inflight.size());
+  }
+  const std::string extra = health_ ? health_() : "";
+  const std::string body = fmt::format(
+      R"({{"kind":"heartbeat","edge":"{}","tenant":"{}","version":"{}","ts":{},"uptime_s":{},)"
+      R"("acked":{{{}}},"inflight":{{{}}}{}{}}})",
+      options_.edge_id, options_.tenant, kStrataVersion, now, (now - started_ns_) / kNsPerSec,
+      acked, inflight, extra.empty() ? "" : ",", extra);
+  // QoS 1, not retained: a missed heartbeat is replaced by the next one.
+  Status s = publisher_->Publish(ReportedTopic(options_.tenant, options_.edge_id), body, 1, false,
+                                 kPublishTimeoutNs);
+  if (!s.ok()) spdlog::debug("uplink: heartbeat not sent: {}", s.ToString());
 }
 
 void Uplink::ApplyAcks(std::vector<std::pair<std::string, uint64_t>>& acks) {

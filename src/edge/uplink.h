@@ -46,15 +46,22 @@ struct UplinkOptions {
   double rate = 0;              // records/s while draining; 0 = no cap
   int64_t ack_timeout_ns = 10 * kNsPerSec;
   int64_t max_ack_timeout_ns = 300 * kNsPerSec;
-  int64_t poll_ns = 200 * kNsPerMs;  // how often to look for new data without a Wake
+  int64_t poll_ns = 200 * kNsPerMs;       // how often to look for new data without a Wake
+  int64_t heartbeat_ns = 30 * kNsPerSec;  // how often to report health on .../reported
 };
 
 class Uplink {
  public:
   // Called (on the sender thread) when the hub acknowledged `stream` through `through_seq`.
   using AckSink = std::function<void(std::string_view stream, uint64_t through_seq)>;
+  // The edge's state for a heartbeat, as JSON members (called on the sender thread).
+  using HealthSource = std::function<std::string()>;
 
-  Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, MetricsRegistry& metrics);
+  // Heartbeats (every heartbeat_ns, QoS 1, on .../reported): {"kind":"heartbeat", "edge",
+  // "tenant", "version", "ts" (ns), "uptime_s", "acked" {stream: seq}, "inflight" {stream:
+  // batches}} plus what `health` adds (queues, store size). The hub keeps the last one.
+  Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, MetricsRegistry& metrics,
+         HealthSource health = {});
   ~Uplink();
   Uplink(const Uplink&) = delete;
   Uplink& operator=(const Uplink&) = delete;
@@ -94,6 +101,7 @@ class Uplink {
   void OnMessage(std::string_view topic, std::string_view payload);
   void ApplyAcks(std::vector<std::pair<std::string, uint64_t>>& acks);
   void CheckTimeouts(int64_t now);
+  void SendHeartbeat(int64_t now);
   // Sends what the outbox holds for `st`, within the window and the rate; false on a store or
   // publish failure (retried on the next turn).
   bool Fill(StreamState& st, const std::vector<OutboxRange>& pending, int64_t now);
@@ -102,6 +110,9 @@ class Uplink {
   std::unique_ptr<Store> reader_;
   AckSink on_ack_;
   const Clock& clock_;
+  HealthSource health_;
+  int64_t started_ns_ = 0;
+  int64_t next_heartbeat_ns_ = 0;
   std::unique_ptr<MqttPublisher> publisher_;
   std::vector<StreamState> streams_;  // sender thread only
   double tokens_ = 0;                 // rate cap bucket, records

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "uplink/uplink_batch.h"
 #include "uplink/uplink_topics.h"
@@ -47,7 +48,8 @@ Status HubIngest::Start() {
   o.clean_session = true;
   o.protocol_version = 5;
   o.wait_for_broker = false;
-  o.subscriptions = {UplinkSubscription(options_.shared_group)};
+  o.subscriptions = {UplinkSubscription(options_.shared_group),
+                     ReportedSubscription(options_.shared_group)};
   o.on_message = [this](std::string_view topic, std::string_view payload) {
     OnMessage(topic, payload);
   };
@@ -120,8 +122,40 @@ std::string HubIngest::EnrolledTenant(const std::string& edge_id) {
   return tenant;
 }
 
+void HubIngest::HandleReported(const EdgeTopic& topic, const Received& message) {
+  const nlohmann::json j =
+      nlohmann::json::parse(message.payload, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("kind") || !j["kind"].is_string()) {
+    Reject("malformed", message.topic, "a report must be a JSON object with a \"kind\"");
+    return;
+  }
+  const std::string tenant = EnrolledTenant(topic.edge_id);
+  if (tenant.empty() || tenant != topic.tenant) {
+    Reject(tenant.empty() ? "not_enrolled" : "tenant_mismatch", message.topic,
+           fmt::format("edge '{}' of tenant '{}' is not enrolled", topic.edge_id, topic.tenant));
+    return;
+  }
+  const std::string kind = j["kind"].get<std::string>();
+  Status s = kind == "heartbeat"
+                 ? store_.RecordHeartbeat(topic.edge_id, message.payload, clock_.NowNs())
+                 : store_.RecordReported(topic.edge_id, message.payload, clock_.NowNs());
+  if (!s.ok()) {
+    spdlog::warn("hub ingest: cannot record the {} of edge '{}': {}", kind, topic.edge_id,
+                 s.ToString());
+    return;
+  }
+  metrics_
+      .GetCounter("strata_hub_reports_total", "Heartbeats and state reports recorded",
+                  {{"kind", kind == "heartbeat" ? "heartbeat" : "reported"}})
+      .Add();
+}
+
 void HubIngest::Handle(const Received& message) {
   std::optional<EdgeTopic> topic = ParseEdgeTopic(message.topic);
+  if (topic && topic->kind == "reported") {
+    HandleReported(*topic, message);
+    return;
+  }
   if (!topic || topic->kind != "up") {
     Reject("topic", message.topic, "not an uplink topic");
     return;

@@ -9,6 +9,9 @@
 // edge that is not enrolled (or is enrolled under another tenant). A replayed batch is a
 // duplicate: nothing is stored twice, and it is acked again.
 //
+// It also records what edges report on .../reported: heartbeats (version, uptime, queue depths,
+// store size, acked seqs) and the state they applied, each kept as the edge's last one.
+//
 // Messages arrive on the MQTT network thread and are handed to one ingest thread through a
 // bounded queue. When the queue is full the batch is dropped and counted: the edge sends it again
 // after its ack timeout (the network thread never blocks, so keepalive holds).
@@ -31,6 +34,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "hub/store/hub_store.h"
+#include "uplink/uplink_topics.h"
 
 namespace strata {
 
@@ -69,6 +73,8 @@ class HubIngest {
   void OnMessage(std::string_view topic, std::string_view payload);
   void Run();
   void Handle(const Received& message);
+  // A heartbeat or a state report on .../reported: kept as the edge's last one.
+  void HandleReported(const EdgeTopic& topic, const Received& message);
   void Reject(std::string_view reason, std::string_view topic, const std::string& why);
   // The enrolled edge's tenant, cached for a few seconds; "" when not enrolled.
   std::string EnrolledTenant(const std::string& edge_id);
