@@ -27,3 +27,6 @@ echo
 echo "== explained decisions, window complete -> decision stored: $build/bench/decision_bench"
 "$build/bench/decision_bench" --assets 200 --seconds 600
 "$build/bench/decision_bench" --assets 1000 --seconds 60 --rate 1
+echo
+echo "== hub: ingest vs bare insert (SQLite, PostgreSQL), 1M backlog catch-up, API p99 with wrk: $build/bench/hub_bench"
+"$build/bench/hub_bench"
