@@ -149,11 +149,10 @@ Status ApiServer::Start() {
   STRATA_RETURN_IF_ERROR(ParseListen(options_.listen, &host_, &port));
   if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
     return InvalidArgumentError(
-        "api TLS needs both a certificate file and a key file (tls_cert and tls_key); set both "
-        "for HTTPS or neither for HTTP");
+        "api.tls needs both cert_file and key_file; set both for HTTPS or neither for HTTP");
   }
   if (options_.threads == 0 || options_.max_queued_connections == 0) {
-    return InvalidArgumentError("api.threads and api.max_queued_connections must be at least 1");
+    return InvalidArgumentError("api.threads and the connection backlog must be at least 1");
   }
   if (tls()) {
     for (const std::string* f : {&options_.tls_cert_file, &options_.tls_key_file}) {
