@@ -7,11 +7,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-
-#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <tuple>
@@ -774,6 +773,88 @@ api: {{listen: "127.0.0.1:{api}"}}
   for (const ObservationRow& r : *rows) ++copies[{r.signal, r.ts_ns}];
   for (const auto& [key, n] : copies) ASSERT_EQ(n, 2) << key.first << " " << key.second;
   EXPECT_EQ(copies.size(), 3000u);
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+UplinkBatch OneObservationBatch(const std::string& edge_id, uint64_t seq) {
+  UplinkBatch b;
+  b.edge_id = edge_id;
+  b.stream = "obs";
+  b.first_seq = b.floor_seq = seq;
+  ObservationRow& o = b.observations.emplace_back();
+  o.seq = seq;
+  o.asset = "acme/plant-1/line-1/pump-01";
+  o.signal = "load";
+  o.unit = "%";
+  o.ts_ns = o.ingest_ts_ns = NowNs() + static_cast<int64_t>(seq);
+  o.value = 50;
+  return b;
+}
+
+// The broker confines each edge to its own topics (ACL per edge identity, written by
+// scripts/broker-acl.sh): an edge publishing on another edge's uplink topic never reaches the
+// hub; nobody gets in without credentials.
+TEST(UplinkE2E, BrokerAclKeepsAnEdgeToItsOwnTopics) {
+  TempDir dir;
+  const std::string script = testing::SourceDir() + "/scripts/broker-acl.sh";
+  ChildProcess::Options o;
+  o.argv = {"/bin/bash",           script, dir.path(), "hub:hub-secret", "edge-1:edge-1-secret",
+            "edge-2:edge-2-secret"};
+  o.log_file = dir.File("acl.log");
+  auto child = ChildProcess::Spawn(o);
+  ASSERT_TRUE(child.ok());
+  ASSERT_EQ((*child)->WaitFor(30 * kNsPerSec).value_or(-1), 0)
+      << testing::ReadTextFile(dir.File("acl.log"));
+  MosquittoBroker::Options bo;
+  bo.extra_config = testing::ReadTextFile(dir.File("strata-broker.conf"));
+  auto broker = MosquittoBroker::Start(bo);
+  ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+  const int port = (*broker)->port();
+
+  HubConfig hub_config = MustHubConfig(HubYaml(port, dir.path()));
+  hub_config.ingest.broker.username = "hub";
+  hub_config.ingest.broker.password = "hub-secret";
+  auto hub_store = MustOpenHubStore(hub_config);
+  ASSERT_TRUE(hub_store);
+  Enrol(*hub_store, "edge-1");
+  Enrol(*hub_store, "edge-2");
+  MetricsRegistry hub_metrics;
+  HubIngest ingest(hub_config.ingest, *hub_store, Clock::System(), hub_metrics);
+  ASSERT_TRUE(ingest.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return ingest.connected(); }));
+
+  // Without credentials: refused by the broker.
+  MqttPublisher::Options anonymous;
+  anonymous.port = port;
+  EXPECT_FALSE(MqttPublisher::Connect(anonymous, 3 * kNsPerSec).ok());
+
+  MqttPublisher::Options as_edge1;
+  as_edge1.port = port;
+  as_edge1.username = "edge-1";
+  as_edge1.password = "edge-1-secret";
+  auto edge1 = MqttPublisher::Connect(as_edge1, 10 * kNsPerSec);
+  ASSERT_TRUE(edge1.ok()) << edge1.status().ToString();
+  // edge-1 forges a batch of edge-2 on edge-2's topic: the broker drops it.
+  ASSERT_TRUE((*edge1)
+                  ->Publish(UplinkTopic(kTenant, "edge-2", "obs"),
+                            *EncodeUplinkBatch(OneObservationBatch("edge-2", 1)))
+                  .ok());
+  // Then its own batch, which arrives after the forged one would have.
+  ASSERT_TRUE((*edge1)
+                  ->Publish(UplinkTopic(kTenant, "edge-1", "obs"),
+                            *EncodeUplinkBatch(OneObservationBatch("edge-1", 1)))
+                  .ok());
+  ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub_store, "edge-1", "obs") == 1; }));
+  EXPECT_EQ(HubThrough(*hub_store, "edge-2", "obs"), 0u);
+  EXPECT_EQ(hub_store->Stats()->observations, 1u);
+  EXPECT_EQ(hub_metrics.Sum("strata_hub_batches_rejected_total"), 0)
+      << "the forged batch reached the hub";
+  ingest.Stop();
 }
 
 }  // namespace
