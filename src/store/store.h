@@ -131,11 +131,47 @@ struct StoreStats {
   uint64_t last_obs_seq = 0;
   uint64_t last_dlq_seq = 0;
   uint64_t outbox_records = 0;  // committed, not yet acknowledged by the hub
+  // The bytes those records take: each stored row that holds an unacknowledged seq counts
+  // its data as stored (compressed) plus a fixed estimate of its other columns and index
+  // entries; SQLite's page slack is not counted. What RetentionPolicy::outbox_quota_bytes
+  // bounds.
+  int64_t outbox_bytes = 0;
+};
+
+// What the edge does when the outbox reaches its quota (docs/outbox-policy.md).
+enum class OutboxFullPolicy {
+  kDropOldest,  // delete the oldest unacknowledged observations and dead letters for room
+  kRejectNew,   // keep what is stored; the writer stores no new data until acks free room
 };
 
 struct RetentionPolicy {
   int64_t max_age_ns = 0;  // by ingest time; 0 = keep forever
   int64_t max_bytes = 0;   // used bytes; 0 = unbounded
+  // Bound of StoreStats::outbox_bytes; 0 = unbounded. kDropOldest: EnforceRetention deletes
+  // the oldest unacknowledged observations and dead letters until the outbox is back under
+  // it. kRejectNew: EnforceRetention never deletes unacknowledged data for room, neither for
+  // this quota nor for max_bytes (which then deletes acknowledged data only); refusing new
+  // data is the writer's job (IngestPipeline). Retention by age applies either way.
+  int64_t outbox_quota_bytes = 0;
+  OutboxFullPolicy when_full = OutboxFullPolicy::kDropOldest;
+};
+
+// Why retention deleted records the hub had not acknowledged.
+enum class OutboxDropCause {
+  kMaxAge,   // RetentionPolicy::max_age_ns
+  kMaxSize,  // RetentionPolicy::max_bytes (with OutboxFullPolicy::kDropOldest)
+  kQuota,    // RetentionPolicy::outbox_quota_bytes (with OutboxFullPolicy::kDropOldest)
+};
+
+// Unacknowledged records of one stream deleted by one EnforceRetention call for one cause.
+struct OutboxDrop {
+  std::string stream;
+  OutboxDropCause cause = OutboxDropCause::kMaxAge;
+  uint64_t records = 0;
+  // The lowest and highest seq dropped; seqs in between may have been acknowledged or
+  // dropped before.
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
 };
 
 struct RetentionResult {
@@ -146,6 +182,7 @@ struct RetentionResult {
   // Records deleted by retention while still waiting in the outbox (never acknowledged by a
   // hub). Callers must raise these as events: this is data the hub will never get.
   uint64_t outbox_dropped = 0;
+  std::vector<OutboxDrop> outbox_drops;  // the same, by stream and cause; sums to the above
   bool more = false;  // stopped early to bound the time spent; call again
 };
 
@@ -185,6 +222,14 @@ class Store {
   virtual StatusOr<std::vector<Record>> QueryRecords(const RecordQuery& q) = 0;
 
   virtual StatusOr<StoreStats> Stats() = 0;
+
+  // StoreStats::outbox_bytes alone. The SQLite writer keeps it up to date in memory (one scan
+  // of the outbox on first use), so this is cheap where Stats is not; a reader scans.
+  virtual StatusOr<int64_t> OutboxBytes() {
+    StatusOr<StoreStats> stats = Stats();
+    if (!stats.ok()) return stats.status();
+    return stats->outbox_bytes;
+  }
 
   // Deletes the oldest data until the policy holds, in bounded steps (see RetentionResult).
   virtual StatusOr<RetentionResult> EnforceRetention(const RetentionPolicy& policy,

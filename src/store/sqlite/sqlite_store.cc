@@ -18,7 +18,10 @@
 //              or per observation when `data` says so). `max_ingest_ts` serves retention by
 //              age. The one index, (signal, first_ts), serves queries and duplicate checks;
 //   `records`  derived records (decisions, alert events): one JSON body per (stream, seq);
-//   `outbox`   the committed, unacknowledged seq ranges.
+//   `outbox`   the committed, unacknowledged seq ranges. Its bytes (StoreStats::outbox_bytes)
+//              are those of the rows whose last seq lies in a range (see kChunkBytes): the
+//              writer counts them once and then keeps the sum up to date on append, ack and
+//              delete.
 //
 // Chunks are bounded (kMaxChunkObservations, kMaxChunkSpanNs). Observations older than what
 // a signal already has ("late": ts <= the highest stored ts) but not stored yet go to chunks
@@ -93,6 +96,26 @@ constexpr int64_t kRetentionRowsPerCall = 100'000;
 constexpr double kRetentionSizeTarget = 0.95;
 // Pages returned to the file system per EnforceRetention call (64 MiB at 4 KiB pages).
 constexpr int64_t kVacuumPagesPerCall = 16'384;
+// Retention by the outbox quota deletes down to this share of the quota.
+constexpr double kOutboxQuotaTarget = 0.95;
+
+// What one stored row counts toward the outbox's bytes: its data as stored plus a fixed
+// estimate of its other columns and index entries (measured: within ~15% of the pages a store
+// of only outbox data uses, before page slack). Append computes the same in C++ (RowBytes*).
+// Text is measured in bytes (CAST AS BLOB), as std::string::size() does.
+constexpr int64_t kChunkRowOverhead = 64;
+constexpr int64_t kDeadLetterRowOverhead = 48;
+constexpr int64_t kRecordRowOverhead = 48;
+const std::string kChunkBytes = fmt::format("(length(data) + {})", kChunkRowOverhead);
+const std::string kDeadLetterBytes = fmt::format(
+    "(length(CAST(reason AS BLOB)) + length(CAST(source AS BLOB)) + "
+    "length(CAST(detail AS BLOB)) + COALESCE(length(payload), 0) + {})",
+    kDeadLetterRowOverhead);
+const std::string kRecordBytes = fmt::format(
+    "(length(CAST(stream AS BLOB)) + length(CAST(subject AS BLOB)) + "
+    "length(CAST(body AS BLOB)) + {})",
+    kRecordRowOverhead);
+
 // The WAL is truncated back to this size after a checkpoint.
 constexpr int64_t kJournalSizeLimit = 64 << 20;
 // WAL pages between automatic checkpoints (SQLite default: 1000). 10,000 (~40 MiB at 4 KiB
@@ -204,17 +227,26 @@ struct Counts {
   uint64_t records = 0;
 };
 
-// An inclusive range of seqs.
+// An inclusive range of seqs; for a deleted row, with what it counted toward the outbox.
 struct SeqRange {
   int64_t first = 0;
   int64_t last = 0;
+  int64_t bytes = 0;
+};
+
+// Unacknowledged records of one stream that one delete took from the outbox.
+struct Dropped {
+  uint64_t records = 0;
+  uint64_t first_seq = 0;  // lowest and highest seq dropped (valid when records > 0)
+  uint64_t last_seq = 0;
+  int64_t bytes = 0;  // what they took from StoreStats::outbox_bytes
 };
 
 // What one retention step deleted.
 struct Deleted {
   uint64_t rows = 0;  // observations or dead letters
   uint64_t blocks = 0;
-  uint64_t outbox_dropped = 0;
+  Dropped dropped;
 };
 
 // The writer's view of one signal of the asset model.
@@ -304,6 +336,7 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<Event>> QueryEvents(int64_t from_ns, int64_t to_ns, size_t limit) override;
   StatusOr<std::vector<Record>> QueryRecords(const RecordQuery& q) override;
   StatusOr<StoreStats> Stats() override;
+  StatusOr<int64_t> OutboxBytes() override;
   StatusOr<RetentionResult> EnforceRetention(const RetentionPolicy& policy,
                                              int64_t now_ns) override;
   StatusOr<std::vector<OutboxRange>> PendingOutbox(size_t max_ranges) override;
@@ -353,14 +386,23 @@ class SqliteStore final : public Store {
   StatusOr<Counts> CountRows();
   StatusOr<Counts*> WriterCounts();
   StatusOr<int64_t> UsedBytes();
+  StatusOr<int64_t> ComputeOutboxBytes();
+  StatusOr<int64_t*> WriterOutboxBytes();
+  StatusOr<int64_t> RowBytesWithLastSeqIn(std::string_view stream, int64_t first, int64_t last);
+  StatusOr<uint64_t> OutboxStart(std::string_view stream);
+  StatusOr<uint64_t> ChunkHolding(uint64_t seq);
 
-  StatusOr<uint64_t> ChunkBoundary(std::optional<int64_t> cutoff, int64_t max_observations);
-  StatusOr<Deleted> DeleteObservationsThrough(uint64_t first_seq);
-  StatusOr<Deleted> DeleteDeadLetters(std::optional<int64_t> before_ts, int64_t max_rows);
+  StatusOr<uint64_t> ChunkBoundary(std::optional<int64_t> cutoff, int64_t max_observations,
+                                   uint64_t from_seq = 0,
+                                   uint64_t below_seq = std::numeric_limits<int64_t>::max());
+  StatusOr<Deleted> DeleteObservations(uint64_t from_first_seq, uint64_t through_first_seq);
+  StatusOr<Deleted> DeleteDeadLetters(std::optional<int64_t> before_ts, int64_t max_rows,
+                                      uint64_t below_seq = std::numeric_limits<int64_t>::max());
+  StatusOr<Deleted> DeleteUnacknowledgedDeadLetters(uint64_t from_seq, int64_t max_rows);
   StatusOr<uint64_t> DeleteEvents(int64_t before_ts, int64_t max_rows);
   StatusOr<Deleted> DeleteRecords(std::string_view stream, int64_t before_ts, int64_t max_rows);
   StatusOr<Deleted> DeleteReturningSeqs(std::string_view stream, Statement& st);
-  StatusOr<uint64_t> DropFromOutbox(std::string_view stream, std::vector<SeqRange>& deleted);
+  StatusOr<Dropped> DropFromOutbox(std::string_view stream, std::vector<SeqRange>& deleted);
   StatusOr<std::optional<int64_t>> OldestStored(std::string_view stream, int64_t first,
                                                 int64_t last);
   StatusOr<bool> ShrinkFile(int64_t max_bytes);
@@ -387,6 +429,9 @@ class SqliteStore final : public Store {
   uint64_t last_dlq_seq_ = 0;
   std::map<std::string, uint64_t, std::less<>> last_record_seqs_;  // by record stream
   std::optional<Counts> counts_;  // loaded on first use, then kept up to date on commit
+  // StoreStats::outbox_bytes: loaded on first use, then kept up to date on commit.
+  std::optional<int64_t> outbox_bytes_;
+  int64_t append_outbox_bytes_ = 0;  // what the current Append adds to it
   // By SignalId; committed state only (an Append stages its changes in pending_states_).
   std::vector<SignalState> signals_;
   // sources.id by SourceId; 0 = not looked up yet.
@@ -779,6 +824,7 @@ Status SqliteStore::Append(WriteBatch& batch, AppendResult* result) {
   new_signals_.clear();
   new_sources_.clear();
   pending_states_.clear();
+  append_outbox_bytes_ = 0;
   const Status status = WriteRows(batch, &obs_seq, &dlq_seq, &record_seqs, &r, &blocks);
   if (!status.ok()) {
     // Rolled back: nothing of the batch is stored and no seq was consumed.
@@ -804,6 +850,7 @@ Status SqliteStore::Append(WriteBatch& batch, AppendResult* result) {
     counts_->events += r.events_written;
     counts_->records += r.records_written;
   }
+  if (outbox_bytes_ && options_.outbox) *outbox_bytes_ += append_outbox_bytes_;
   if (result != nullptr) *result = r;
   return Status::Ok();
 }
@@ -822,6 +869,9 @@ Status SqliteStore::WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dl
     STRATA_RETURN_IF_ERROR(st.Run());
     d.seq = ++*dlq_seq;
     ++r->dead_letters_written;
+    append_outbox_bytes_ += ToInt64(RejectReasonName(d.reason).size() + d.source.size() +
+                                    d.detail.size() + d.payload.size()) +
+                            kDeadLetterRowOverhead;
   }
   for (const Event& e : batch.events) {
     Statement& st = st_.insert_event;
@@ -841,6 +891,8 @@ Status SqliteStore::WriteRows(WriteBatch& batch, uint64_t* obs_seq, uint64_t* dl
     STRATA_RETURN_IF_ERROR(st.Run());
     rec.seq = ++seq;
     ++r->records_written;
+    append_outbox_bytes_ +=
+        ToInt64(rec.stream.size() + rec.subject.size() + rec.body.size()) + kRecordRowOverhead;
   }
   STRATA_RETURN_IF_ERROR(EndStream(kDeadLetterStream, last_dlq_seq_, *dlq_seq));
   for (std::string_view stream : kRecordStreams) {
@@ -1022,7 +1074,9 @@ Status SqliteStore::InsertScalarChunk(int64_t row, uint64_t first_seq, int64_t* 
                                     summary.first_ts_ns, summary.last_ts_ns, summary.count,
                                     summary.max_ingest_ts_ns, kKindScalars, summary.shared_quality,
                                     source, StaticBlob{chunk_buf_}));
-  return st.Run();
+  STRATA_RETURN_IF_ERROR(st.Run());
+  append_outbox_bytes_ += ToInt64(chunk_buf_.size()) + kChunkRowOverhead;
+  return Status::Ok();
 }
 
 Status SqliteStore::InsertBlock(int64_t row, const Observation& o, uint64_t seq) {
@@ -1035,7 +1089,9 @@ Status SqliteStore::InsertBlock(int64_t row, const Observation& o, uint64_t seq)
   Statement::ResetGuard reset(st);
   STRATA_RETURN_IF_ERROR(st.BindAll(seq, seq, row, o.ts_ns, o.ts_ns, 1, o.ingest_ts_ns, kKindBlock,
                                     static_cast<int>(o.quality), source, StaticBlob{block_buf_}));
-  return st.Run();
+  STRATA_RETURN_IF_ERROR(st.Run());
+  append_outbox_bytes_ += ToInt64(block_buf_.size()) + kChunkRowOverhead;
+  return Status::Ok();
 }
 
 // Records the new last seq of `stream` and, with the outbox on, the range this batch added.
@@ -1522,23 +1578,146 @@ StatusOr<StoreStats> SqliteStore::Stats() {
       int64_t outbox,
       db_->QueryInt64("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0) FROM outbox"));
   s.outbox_records = static_cast<uint64_t>(outbox);
+  if (writer()) {
+    STRATA_ASSIGN_OR_RETURN(int64_t * bytes, WriterOutboxBytes());
+    s.outbox_bytes = *bytes;
+  } else {
+    STRATA_ASSIGN_OR_RETURN(s.outbox_bytes, ComputeOutboxBytes());
+  }
   STRATA_RETURN_IF_ERROR(txn.Commit());
   s.file_bytes = FileSize(path()) + FileSize(path() + "-wal");
   return s;
 }
 
-// --- retention ---
+StatusOr<int64_t> SqliteStore::OutboxBytes() {
+  if (writer()) {
+    STRATA_ASSIGN_OR_RETURN(int64_t * bytes, WriterOutboxBytes());
+    return *bytes;
+  }
+  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kDeferred));
+  STRATA_ASSIGN_OR_RETURN(int64_t bytes, ComputeOutboxBytes());
+  STRATA_RETURN_IF_ERROR(txn.Commit());
+  return bytes;
+}
 
-// The first_seq of the last chunk of the oldest chunks (first_seq order) that hold at most
-// `max_observations` together (but at least one chunk) and, with a cutoff, that were ingested
-// before it; 0 when the oldest chunk does not qualify. Stops at the first chunk ingested at or
-// after the cutoff: seq order is ingest order up to a commit's spread and clock steps on the
-// edge, so a few chunks may be kept a little longer than the policy says, never deleted early.
-StatusOr<uint64_t> SqliteStore::ChunkBoundary(std::optional<int64_t> cutoff,
-                                              int64_t max_observations) {
+// The writer computes once (a scan of the outbox's rows) and then keeps the sum up to date.
+StatusOr<int64_t*> SqliteStore::WriterOutboxBytes() {
+  if (!outbox_bytes_) {
+    STRATA_ASSIGN_OR_RETURN(int64_t bytes, ComputeOutboxBytes());
+    outbox_bytes_ = bytes;
+  }
+  return &*outbox_bytes_;
+}
+
+// Sums the bytes of the rows whose last seq lies in an outbox range: the ranges of each stream
+// are merged where they touch (one range per commit), then each run is one index range scan.
+// Blob lengths come from the row headers, without reading the blobs.
+StatusOr<int64_t> SqliteStore::ComputeOutboxBytes() {
+  STRATA_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT stream, first_seq, last_seq FROM "
+                                                     "outbox ORDER BY stream, first_seq"));
+  int64_t total = 0;
+  std::string stream;
+  std::optional<SeqRange> run;
+  auto flush = [&]() -> Status {
+    if (!run) return Status::Ok();
+    STRATA_ASSIGN_OR_RETURN(int64_t bytes, RowBytesWithLastSeqIn(stream, run->first, run->last));
+    total += bytes;
+    run.reset();
+    return Status::Ok();
+  };
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const std::string_view name = st.ColumnText(0);
+    const int64_t first = st.ColumnInt64(1);
+    const int64_t last = st.ColumnInt64(2);
+    if (run && name == stream && first <= run->last + 1) {
+      run->last = std::max(run->last, last);
+      continue;
+    }
+    STRATA_RETURN_IF_ERROR(flush());
+    stream = name;
+    run = SeqRange{first, last};
+  }
+  STRATA_RETURN_IF_ERROR(flush());
+  return total;
+}
+
+// What the rows of `stream` whose last seq is in [first, last] count toward the outbox.
+StatusOr<int64_t> SqliteStore::RowBytesWithLastSeqIn(std::string_view stream, int64_t first,
+                                                     int64_t last) {
+  if (stream == kObservationStream) {
+    // The chunk starting last at or before `first` may end inside the range.
+    STRATA_ASSIGN_OR_RETURN(uint64_t from, ChunkHolding(static_cast<uint64_t>(first)));
+    if (from == 0) from = static_cast<uint64_t>(first);
+    STRATA_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare(fmt::format("SELECT COALESCE(SUM({}), 0) FROM chunks WHERE first_seq "
+                                 "BETWEEN ?1 AND ?2 AND last_seq BETWEEN ?3 AND ?2",
+                                 kChunkBytes)));
+    STRATA_RETURN_IF_ERROR(st.BindAll(from, last, first));
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    return row ? st.ColumnInt64(0) : 0;
+  }
+  if (stream == kDeadLetterStream) {
+    STRATA_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare(
+            fmt::format("SELECT COALESCE(SUM({}), 0) FROM dead_letters WHERE seq BETWEEN ?1 AND ?2",
+                        kDeadLetterBytes)));
+    STRATA_RETURN_IF_ERROR(st.BindAll(first, last));
+    STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+    return row ? st.ColumnInt64(0) : 0;
+  }
+  if (!has_records_) return 0;
   STRATA_ASSIGN_OR_RETURN(
       Statement st,
-      db_->Prepare("SELECT first_seq, count, max_ingest_ts FROM chunks ORDER BY first_seq"));
+      db_->Prepare(fmt::format("SELECT COALESCE(SUM({}), 0) FROM records WHERE stream = ?1 AND "
+                               "seq BETWEEN ?2 AND ?3",
+                               kRecordBytes)));
+  STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, first, last));
+  STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
+}
+
+// The lowest seq of `stream` still in the outbox; max int64 when it has none.
+StatusOr<uint64_t> SqliteStore::OutboxStart(std::string_view stream) {
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("SELECT COALESCE(MIN(first_seq), 9223372036854775807) FROM "
+                                       "outbox WHERE stream = ?1"));
+  STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}));
+  STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+  return static_cast<uint64_t>(row ? st.ColumnInt64(0) : std::numeric_limits<int64_t>::max());
+}
+
+// The first_seq of the chunk that holds observation `seq`; 0 when no stored chunk does.
+StatusOr<uint64_t> SqliteStore::ChunkHolding(uint64_t seq) {
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("SELECT first_seq, last_seq FROM chunks WHERE first_seq <= "
+                                       "?1 ORDER BY first_seq DESC LIMIT 1"));
+  STRATA_RETURN_IF_ERROR(st.BindAll(seq));
+  STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row && static_cast<uint64_t>(st.ColumnInt64(1)) >= seq) {
+    return static_cast<uint64_t>(st.ColumnInt64(0));
+  }
+  return uint64_t{0};
+}
+
+// --- retention ---
+
+// The first_seq of the last chunk of the oldest chunks (first_seq order) from `from_seq` on
+// that hold at most `max_observations` together (but at least one chunk), that end below
+// `below_seq` and, with a cutoff, that were ingested before it; 0 when the first chunk does
+// not qualify. Stops at the first chunk ingested at or after the cutoff: seq order is ingest
+// order up to a commit's spread and clock steps on the edge, so a few chunks may be kept a
+// little longer than the policy says, never deleted early.
+StatusOr<uint64_t> SqliteStore::ChunkBoundary(std::optional<int64_t> cutoff,
+                                              int64_t max_observations, uint64_t from_seq,
+                                              uint64_t below_seq) {
+  STRATA_ASSIGN_OR_RETURN(Statement st,
+                          db_->Prepare("SELECT first_seq, count, max_ingest_ts, last_seq FROM "
+                                       "chunks WHERE first_seq >= ?1 ORDER BY first_seq"));
+  STRATA_RETURN_IF_ERROR(st.BindAll(from_seq));
   int64_t total = 0;
   uint64_t boundary = 0;
   for (;;) {
@@ -1546,6 +1725,7 @@ StatusOr<uint64_t> SqliteStore::ChunkBoundary(std::optional<int64_t> cutoff,
     if (!row) break;
     const int64_t count = std::max<int64_t>(st.ColumnInt64(1), 1);
     if (cutoff && st.ColumnInt64(2) >= *cutoff) break;
+    if (static_cast<uint64_t>(st.ColumnInt64(3)) >= below_seq) break;
     if (total > 0 && total + count > max_observations) break;
     total += count;
     boundary = static_cast<uint64_t>(st.ColumnInt64(0));
@@ -1554,44 +1734,65 @@ StatusOr<uint64_t> SqliteStore::ChunkBoundary(std::optional<int64_t> cutoff,
   return boundary;
 }
 
-// Deletes the chunks with first_seq <= `first_seq`, in one transaction.
-StatusOr<Deleted> SqliteStore::DeleteObservationsThrough(uint64_t first_seq) {
+// Deletes the chunks with first_seq in [from_first_seq, through_first_seq], in one
+// transaction.
+StatusOr<Deleted> SqliteStore::DeleteObservations(uint64_t from_first_seq,
+                                                  uint64_t through_first_seq) {
   Deleted d;
   std::vector<SeqRange> seqs;
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
   {
-    STRATA_ASSIGN_OR_RETURN(Statement st,
-                            db_->Prepare("DELETE FROM chunks WHERE first_seq <= ?1 "
-                                         "RETURNING first_seq, last_seq, count, kind"));
-    STRATA_RETURN_IF_ERROR(st.BindAll(first_seq));
+    STRATA_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare(fmt::format("DELETE FROM chunks WHERE first_seq BETWEEN ?1 AND ?2 "
+                                 "RETURNING first_seq, last_seq, count, kind, {}",
+                                 kChunkBytes)));
+    STRATA_RETURN_IF_ERROR(st.BindAll(from_first_seq, through_first_seq));
     for (;;) {
       STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(1)});
+      seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(1), st.ColumnInt64(4)});
       d.rows += static_cast<uint64_t>(std::max<int64_t>(st.ColumnInt64(2), 0));
       if (st.ColumnInt64(3) == kKindBlock) ++d.blocks;
     }
   }
-  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(kObservationStream, seqs));
+  STRATA_ASSIGN_OR_RETURN(d.dropped, DropFromOutbox(kObservationStream, seqs));
   STRATA_RETURN_IF_ERROR(txn.Commit());
+  if (outbox_bytes_) *outbox_bytes_ -= d.dropped.bytes;
   return d;
 }
 
-// Deletes up to `max_rows` of the oldest dead letters (by rejection time), only those older
-// than `before_ts` if given, in one transaction.
-StatusOr<Deleted> SqliteStore::DeleteDeadLetters(std::optional<int64_t> before_ts,
-                                                 int64_t max_rows) {
-  STRATA_ASSIGN_OR_RETURN(Statement st,
-                          db_->Prepare("DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM "
-                                       "dead_letters WHERE ts < ?1 ORDER BY ts LIMIT ?2) "
-                                       "RETURNING seq"));
-  STRATA_RETURN_IF_ERROR(
-      st.BindAll(before_ts.value_or(std::numeric_limits<int64_t>::max()), max_rows));
+// Deletes up to `max_rows` of the oldest dead letters (by rejection time) with seq below
+// `below_seq`, only those older than `before_ts` if given, in one transaction.
+StatusOr<Deleted> SqliteStore::DeleteDeadLetters(std::optional<int64_t> before_ts, int64_t max_rows,
+                                                 uint64_t below_seq) {
+  STRATA_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(fmt::format("DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM "
+                               "dead_letters WHERE ts < ?1 AND seq < ?3 ORDER BY ts LIMIT ?2) "
+                               "RETURNING seq, {}",
+                               kDeadLetterBytes)));
+  STRATA_RETURN_IF_ERROR(st.BindAll(before_ts.value_or(std::numeric_limits<int64_t>::max()),
+                                    max_rows, ToInt64(below_seq)));
   return DeleteReturningSeqs(kDeadLetterStream, st);
 }
 
-// Runs `st`, a bound "DELETE … RETURNING seq" of rows of `stream`, in one transaction with the
-// outbox accounting of what it deleted.
+// Deletes up to `max_rows` dead letters from seq `from_seq` on, lowest seq first, in one
+// transaction.
+StatusOr<Deleted> SqliteStore::DeleteUnacknowledgedDeadLetters(uint64_t from_seq,
+                                                               int64_t max_rows) {
+  STRATA_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(fmt::format("DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM "
+                               "dead_letters WHERE seq >= ?1 ORDER BY seq LIMIT ?2) "
+                               "RETURNING seq, {}",
+                               kDeadLetterBytes)));
+  STRATA_RETURN_IF_ERROR(st.BindAll(from_seq, max_rows));
+  return DeleteReturningSeqs(kDeadLetterStream, st);
+}
+
+// Runs `st`, a bound "DELETE … RETURNING seq, <row bytes>" of rows of `stream`, in one
+// transaction with the outbox accounting of what it deleted.
 StatusOr<Deleted> SqliteStore::DeleteReturningSeqs(std::string_view stream, Statement& st) {
   Deleted d;
   std::vector<SeqRange> seqs;
@@ -1599,11 +1800,12 @@ StatusOr<Deleted> SqliteStore::DeleteReturningSeqs(std::string_view stream, Stat
   for (;;) {
     STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0)});
+    seqs.push_back({st.ColumnInt64(0), st.ColumnInt64(0), st.ColumnInt64(1)});
   }
   d.rows = seqs.size();
-  STRATA_ASSIGN_OR_RETURN(d.outbox_dropped, DropFromOutbox(stream, seqs));
+  STRATA_ASSIGN_OR_RETURN(d.dropped, DropFromOutbox(stream, seqs));
   STRATA_RETURN_IF_ERROR(txn.Commit());
+  if (outbox_bytes_) *outbox_bytes_ -= d.dropped.bytes;
   return d;
 }
 
@@ -1619,10 +1821,12 @@ StatusOr<uint64_t> SqliteStore::DeleteEvents(int64_t before_ts, int64_t max_rows
 // Deletes up to `max_rows` of the oldest records of `stream` older than `before_ts`.
 StatusOr<Deleted> SqliteStore::DeleteRecords(std::string_view stream, int64_t before_ts,
                                              int64_t max_rows) {
-  STRATA_ASSIGN_OR_RETURN(Statement st,
-                          db_->Prepare("DELETE FROM records WHERE stream = ?1 AND seq IN "
-                                       "(SELECT seq FROM records WHERE stream = ?1 AND ts < ?2 "
-                                       "ORDER BY ts LIMIT ?3) RETURNING seq"));
+  STRATA_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(fmt::format("DELETE FROM records WHERE stream = ?1 AND seq IN "
+                               "(SELECT seq FROM records WHERE stream = ?1 AND ts < ?2 "
+                               "ORDER BY ts LIMIT ?3) RETURNING seq, {}",
+                               kRecordBytes)));
   STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, before_ts, max_rows));
   return DeleteReturningSeqs(stream, st);
 }
@@ -1661,10 +1865,12 @@ StatusOr<std::optional<int64_t>> SqliteStore::OldestStored(std::string_view stre
 // counts the seqs that were still waiting in the outbox (data the hub will never get), and
 // trims the outbox ranges that held them, moving first_seq up to the oldest seq still stored
 // or deleting the range. A deleted chunk may straddle the start of a range (after a partial
-// acknowledgement): only its seqs inside the range count.
-StatusOr<uint64_t> SqliteStore::DropFromOutbox(std::string_view stream,
-                                               std::vector<SeqRange>& deleted) {
-  if (deleted.empty()) return uint64_t{0};
+// acknowledgement): only its seqs inside the range count, and its bytes count if its last seq
+// is inside (see ComputeOutboxBytes).
+StatusOr<Dropped> SqliteStore::DropFromOutbox(std::string_view stream,
+                                              std::vector<SeqRange>& deleted) {
+  Dropped dropped;
+  if (deleted.empty()) return dropped;
   std::sort(deleted.begin(), deleted.end(),
             [](const SeqRange& a, const SeqRange& b) { return a.first < b.first; });
   std::vector<SeqRange> ranges;
@@ -1682,23 +1888,26 @@ StatusOr<uint64_t> SqliteStore::DropFromOutbox(std::string_view stream,
       ranges.push_back({st.ColumnInt64(0), st.ColumnInt64(1)});
     }
   }
-  if (ranges.empty()) return uint64_t{0};
+  if (ranges.empty()) return dropped;
   STRATA_ASSIGN_OR_RETURN(Statement remove,
                           db_->Prepare("DELETE FROM outbox WHERE stream = ?1 AND first_seq = ?2"));
   STRATA_ASSIGN_OR_RETURN(
       Statement move,
       db_->Prepare("UPDATE outbox SET first_seq = ?3 WHERE stream = ?1 AND first_seq = ?2"));
-  uint64_t dropped = 0;
   size_t d = 0;  // the first deleted range that may overlap the current outbox range
   for (const SeqRange& range : ranges) {
     while (d < deleted.size() && deleted[d].last < range.first) ++d;
     uint64_t in_range = 0;
     for (size_t k = d; k < deleted.size() && deleted[k].first <= range.last; ++k) {
-      in_range += static_cast<uint64_t>(std::min(deleted[k].last, range.last) -
-                                        std::max(deleted[k].first, range.first) + 1);
+      const auto lo = static_cast<uint64_t>(std::max(deleted[k].first, range.first));
+      const auto hi = static_cast<uint64_t>(std::min(deleted[k].last, range.last));
+      in_range += hi - lo + 1;
+      dropped.first_seq = dropped.first_seq == 0 ? lo : std::min(dropped.first_seq, lo);
+      dropped.last_seq = std::max(dropped.last_seq, hi);
+      if (deleted[k].last <= range.last) dropped.bytes += deleted[k].bytes;
     }
     if (in_range == 0) continue;
-    dropped += in_range;
+    dropped.records += in_range;
     STRATA_ASSIGN_OR_RETURN(std::optional<int64_t> oldest,
                             OldestStored(stream, range.first, range.last));
     if (!oldest) {
@@ -1736,7 +1945,21 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
   RetentionResult res;
   STRATA_ASSIGN_OR_RETURN(Counts * counts, WriterCounts());
   int64_t budget = kRetentionRowsPerCall;
-  auto account = [&](const Deleted& d, bool observations) {
+  auto drop = [&](std::string_view stream, OutboxDropCause cause, const Dropped& dropped) {
+    if (dropped.records == 0) return;
+    res.outbox_dropped += dropped.records;
+    for (OutboxDrop& o : res.outbox_drops) {
+      if (o.stream == stream && o.cause == cause) {
+        o.records += dropped.records;
+        o.first_seq = std::min(o.first_seq, dropped.first_seq);
+        o.last_seq = std::max(o.last_seq, dropped.last_seq);
+        return;
+      }
+    }
+    res.outbox_drops.push_back(OutboxDrop{std::string(stream), cause, dropped.records,
+                                          dropped.first_seq, dropped.last_seq});
+  };
+  auto account = [&](const Deleted& d, bool observations, OutboxDropCause cause) {
     if (observations) {
       res.observations_deleted += d.rows;
       counts->observations -= std::min(counts->observations, d.rows);
@@ -1745,12 +1968,16 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
       res.dead_letters_deleted += d.rows;
       counts->dead_letters -= std::min(counts->dead_letters, d.rows);
     }
-    res.outbox_dropped += d.outbox_dropped;
+    drop(observations ? kObservationStream : kDeadLetterStream, cause, d.dropped);
     budget -= static_cast<int64_t>(d.rows);
   };
   auto fail = [this](const Status& s) {
     return s.WithContext(fmt::format("store '{}': retention", path()));
   };
+  // With reject_new nothing unacknowledged is deleted for room: retention by size stops at the
+  // outbox (only rows wholly below its start go).
+  const bool keep_unacknowledged = policy.when_full == OutboxFullPolicy::kRejectNew;
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::max();  // no such row
 
   if (policy.max_age_ns > 0) {
     const int64_t cutoff = SubClamped(now_ns, policy.max_age_ns);
@@ -1758,15 +1985,15 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
       StatusOr<uint64_t> through = ChunkBoundary(cutoff, std::min(budget, kRetentionChunkRows));
       if (!through.ok()) return fail(through.status());
       if (*through == 0) break;
-      StatusOr<Deleted> d = DeleteObservationsThrough(*through);
+      StatusOr<Deleted> d = DeleteObservations(0, *through);
       if (!d.ok()) return fail(d.status());
-      account(*d, true);
+      account(*d, true, OutboxDropCause::kMaxAge);
     }
     while (budget > 0) {
       StatusOr<Deleted> d = DeleteDeadLetters(cutoff, std::min(budget, kRetentionChunkRows));
       if (!d.ok()) return fail(d.status());
       if (d->rows == 0) break;
-      account(*d, false);
+      account(*d, false, OutboxDropCause::kMaxAge);
     }
     for (std::string_view stream : kRecordStreams) {
       while (budget > 0) {
@@ -1774,7 +2001,7 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
         if (!d.ok()) return fail(d.status());
         if (d->rows == 0) break;
         res.records_deleted += d->rows;
-        res.outbox_dropped += d->outbox_dropped;
+        drop(stream, OutboxDropCause::kMaxAge, d->dropped);
         counts->records -= std::min(counts->records, d->rows);
         budget -= static_cast<int64_t>(d->rows);
       }
@@ -1796,6 +2023,16 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
     if (*used > policy.max_bytes) {
       const auto target =
           static_cast<int64_t>(static_cast<double>(policy.max_bytes) * kRetentionSizeTarget);
+      uint64_t obs_below = std::numeric_limits<int64_t>::max();
+      uint64_t dlq_below = std::numeric_limits<int64_t>::max();
+      if (keep_unacknowledged) {
+        StatusOr<uint64_t> obs = OutboxStart(kObservationStream);
+        if (!obs.ok()) return fail(obs.status());
+        StatusOr<uint64_t> dlq = OutboxStart(kDeadLetterStream);
+        if (!dlq.ok()) return fail(dlq.status());
+        obs_below = *obs;
+        dlq_below = *dlq;
+      }
       // Oldest first across observations and dead letters (events are small and kept until
       // they age out). Steps are sized from the average record size, so that blocks of
       // hundreds of KiB and scalars of ten bytes both converge in a few steps.
@@ -1807,26 +2044,32 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
         const int64_t step = std::clamp<int64_t>(
             static_cast<int64_t>(std::ceil(static_cast<double>(*used - target) / record_bytes)), 1,
             std::min(budget, kRetentionChunkRows));
-        StatusOr<int64_t> oldest_obs = db_->QueryInt64(
-            "SELECT COALESCE((SELECT max_ingest_ts FROM chunks ORDER BY first_seq LIMIT 1), "
-            "9223372036854775807)");
+        StatusOr<int64_t> oldest_obs = db_->QueryInt64(fmt::format(
+            "SELECT COALESCE((SELECT CASE WHEN last_seq < {0} THEN max_ingest_ts ELSE {1} END "
+            "FROM chunks ORDER BY first_seq LIMIT 1), {1})",
+            ToInt64(obs_below), kNone));
         if (!oldest_obs.ok()) return fail(oldest_obs.status());
-        StatusOr<int64_t> oldest_dlq = db_->QueryInt64(
-            "SELECT COALESCE((SELECT MIN(ts) FROM dead_letters), 9223372036854775807)");
+        // The lowest seq first: where every dead letter is unacknowledged the MIN(ts) below
+        // would scan them all.
+        StatusOr<int64_t> oldest_dlq = db_->QueryInt64(fmt::format(
+            "SELECT CASE WHEN COALESCE((SELECT MIN(seq) FROM dead_letters), {1}) < {0} THEN "
+            "(SELECT MIN(ts) FROM dead_letters WHERE seq < {0}) ELSE {1} END",
+            ToInt64(dlq_below), kNone));
         if (!oldest_dlq.ok()) return fail(oldest_dlq.status());
-        if (counts->dead_letters > 0 && (*oldest_dlq < *oldest_obs || counts->observations == 0)) {
-          StatusOr<Deleted> d = DeleteDeadLetters(std::nullopt, step);
+        if (*oldest_obs == kNone && *oldest_dlq == kNone) break;  // only unacknowledged left
+        if (*oldest_dlq < *oldest_obs) {
+          StatusOr<Deleted> d = DeleteDeadLetters(std::nullopt, step, dlq_below);
           if (!d.ok()) return fail(d.status());
           if (d->rows == 0) break;
-          account(*d, false);
+          account(*d, false, OutboxDropCause::kMaxSize);
         } else {
-          StatusOr<uint64_t> through = ChunkBoundary(std::nullopt, step);
+          StatusOr<uint64_t> through = ChunkBoundary(std::nullopt, step, 0, obs_below);
           if (!through.ok()) return fail(through.status());
           if (*through == 0) break;
-          StatusOr<Deleted> d = DeleteObservationsThrough(*through);
+          StatusOr<Deleted> d = DeleteObservations(0, *through);
           if (!d.ok()) return fail(d.status());
           if (d->rows == 0) break;
-          account(*d, true);
+          account(*d, true, OutboxDropCause::kMaxSize);
         }
         used = UsedBytes();
         if (!used.ok()) return fail(used.status());
@@ -1838,6 +2081,63 @@ StatusOr<RetentionResult> SqliteStore::EnforceRetention(const RetentionPolicy& p
     if (*more) res.more = true;
   } else if (policy.max_bytes > 0) {
     res.more = true;  // the budget went to retention by age; size is checked on the next call
+  }
+
+  if (policy.outbox_quota_bytes > 0 && !keep_unacknowledged && budget > 0) {
+    StatusOr<int64_t*> bytes = WriterOutboxBytes();
+    if (!bytes.ok()) return fail(bytes.status());
+    const auto target =
+        static_cast<int64_t>(static_cast<double>(policy.outbox_quota_bytes) * kOutboxQuotaTarget);
+    if (**bytes > policy.outbox_quota_bytes) {
+      // The oldest unacknowledged observations and dead letters go first (by ingest time);
+      // decisions and alert events are small and kept. Steps are sized from the outbox's
+      // average record size.
+      while (**bytes > target && budget > 0) {
+        StatusOr<uint64_t> obs_start = OutboxStart(kObservationStream);
+        if (!obs_start.ok()) return fail(obs_start.status());
+        StatusOr<uint64_t> dlq_start = OutboxStart(kDeadLetterStream);
+        if (!dlq_start.ok()) return fail(dlq_start.status());
+        StatusOr<uint64_t> first_chunk = ChunkHolding(*obs_start);
+        if (!first_chunk.ok()) return fail(first_chunk.status());
+        const uint64_t obs_from = *first_chunk != 0 ? *first_chunk : *obs_start;
+        StatusOr<int64_t> oldest_obs = db_->QueryInt64(
+            fmt::format("SELECT COALESCE((SELECT max_ingest_ts FROM chunks WHERE first_seq >= {} "
+                        "ORDER BY first_seq LIMIT 1), {})",
+                        ToInt64(obs_from), kNone));
+        if (!oldest_obs.ok()) return fail(oldest_obs.status());
+        StatusOr<int64_t> oldest_dlq = db_->QueryInt64(
+            fmt::format("SELECT COALESCE((SELECT ts FROM dead_letters WHERE seq >= {} "
+                        "ORDER BY seq LIMIT 1), {})",
+                        ToInt64(*dlq_start), kNone));
+        if (!oldest_dlq.ok()) return fail(oldest_dlq.status());
+        if (*oldest_obs == kNone && *oldest_dlq == kNone) break;  // records only
+        StatusOr<int64_t> pending =
+            db_->QueryInt64("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0) FROM outbox");
+        if (!pending.ok()) return fail(pending.status());
+        const double record_bytes =
+            static_cast<double>(**bytes) / static_cast<double>(std::max<int64_t>(*pending, 1));
+        const int64_t step = std::clamp<int64_t>(
+            static_cast<int64_t>(std::ceil(static_cast<double>(**bytes - target) / record_bytes)),
+            1, std::min(budget, kRetentionChunkRows));
+        if (*oldest_dlq < *oldest_obs) {
+          StatusOr<Deleted> d = DeleteUnacknowledgedDeadLetters(*dlq_start, step);
+          if (!d.ok()) return fail(d.status());
+          if (d->rows == 0) break;
+          account(*d, false, OutboxDropCause::kQuota);
+        } else {
+          StatusOr<uint64_t> through = ChunkBoundary(std::nullopt, step, obs_from);
+          if (!through.ok()) return fail(through.status());
+          if (*through == 0) break;
+          StatusOr<Deleted> d = DeleteObservations(obs_from, *through);
+          if (!d.ok()) return fail(d.status());
+          if (d->rows == 0) break;
+          account(*d, true, OutboxDropCause::kQuota);
+        }
+      }
+      if (**bytes > target && budget <= 0) res.more = true;
+    }
+  } else if (policy.outbox_quota_bytes > 0 && !keep_unacknowledged) {
+    res.more = true;
   }
   return res;
 }
@@ -1904,6 +2204,29 @@ Status SqliteStore::AckOutbox(std::string_view stream, uint64_t through_seq) {
   }
   if (through_seq == 0) return Status::Ok();
   STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
+  // The rows whose last seq leaves the outbox stop counting toward its bytes.
+  int64_t leaving = 0;
+  if (outbox_bytes_) {
+    STRATA_ASSIGN_OR_RETURN(Statement st,
+                            db_->Prepare("SELECT first_seq, MIN(last_seq, ?2) FROM outbox WHERE "
+                                         "stream = ?1 AND first_seq <= ?2 ORDER BY first_seq"));
+    STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, through_seq));
+    std::vector<SeqRange> spans;
+    for (;;) {
+      STRATA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      const SeqRange r{st.ColumnInt64(0), st.ColumnInt64(1)};
+      if (!spans.empty() && r.first <= spans.back().last + 1) {
+        spans.back().last = std::max(spans.back().last, r.last);
+      } else {
+        spans.push_back(r);
+      }
+    }
+    for (const SeqRange& span : spans) {
+      STRATA_ASSIGN_OR_RETURN(int64_t bytes, RowBytesWithLastSeqIn(stream, span.first, span.last));
+      leaving += bytes;
+    }
+  }
   {
     STRATA_ASSIGN_OR_RETURN(
         Statement st, db_->Prepare("DELETE FROM outbox WHERE stream = ?1 AND last_seq <= ?2"));
@@ -1918,7 +2241,9 @@ Status SqliteStore::AckOutbox(std::string_view stream, uint64_t through_seq) {
     STRATA_RETURN_IF_ERROR(st.BindAll(StaticText{stream}, through_seq));
     STRATA_RETURN_IF_ERROR(st.Run());
   }
-  return txn.Commit();
+  STRATA_RETURN_IF_ERROR(txn.Commit());
+  if (outbox_bytes_) *outbox_bytes_ -= leaving;
+  return Status::Ok();
 }
 
 }  // namespace
