@@ -34,6 +34,33 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     c.pipeline.retention.max_bytes = retention->ByteSize("max_size", 0);
     c.pipeline.retention_interval_ns = retention->Duration("interval", 60'000'000'000LL);
   }
+  // The outbox's quota (docs/outbox-policy.md): by default max_size, the whole store.
+  c.pipeline.retention.outbox_quota_bytes = c.pipeline.retention.max_bytes;
+  if (auto outbox = store.Find("outbox")) {
+    RetentionPolicy& r = c.pipeline.retention;
+    if (auto quota = outbox->Find("quota")) {
+      r.outbox_quota_bytes = quota->AsByteSize();  // "-1GiB" is not a byte size
+      if (r.outbox_quota_bytes < 64 * 1024) {
+        quota->Fail("the outbox quota must be at least 64KiB (write e.g. 1GiB)");
+      }
+      if (r.max_bytes > 0 && r.outbox_quota_bytes > r.max_bytes) {
+        quota->Fail(
+            fmt::format("the outbox is part of the store: its quota ({} bytes) cannot exceed "
+                        "store.retention.max_size ({} bytes)",
+                        r.outbox_quota_bytes, r.max_bytes));
+      }
+    }
+    r.when_full =
+        outbox->Choice("when_full", {"drop_oldest", "reject_new"}, "drop_oldest") == "reject_new"
+            ? OutboxFullPolicy::kRejectNew
+            : OutboxFullPolicy::kDropOldest;
+    if (r.outbox_quota_bytes == 0 && outbox->Has("when_full")) {
+      outbox->Get("when_full")
+          .Fail(
+              "the outbox has no quota, so it is never full: set store.outbox.quota (or "
+              "store.retention.max_size)");
+    }
+  }
 
   ConfigNode assets = root.Get("assets");
   if (assets.IsScalar()) {

@@ -5,6 +5,7 @@
 //     path: data/edge.db               # relative paths are relative to this file
 //     durability: full                 # full: fsync each commit; normal: survives kill -9 only
 //     retention: {max_age: 30d, max_size: 2GiB}
+//     outbox: {quota: 1GiB, when_full: drop_oldest}  # or reject_new (docs/outbox-policy.md)
 //   assets: assets.yaml                # the asset model: a file, or inline
 //   connectors:                        # see connectors/mqtt/mqtt_config.h and
 //     - {name: plant, type: mqtt, ...}  # connectors/modbus/modbus_config.h

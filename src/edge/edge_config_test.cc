@@ -76,6 +76,73 @@ TEST(EdgeConfigTest, MistakesAreNamedWithFileLineAndKey) {
       << c.status().message();
 }
 
+std::string WithStore(const std::string& store) {
+  std::string text = Minimal();
+  const std::string minimal_store = "store: {path: /tmp/x.db}\n";
+  text.replace(text.find(minimal_store), minimal_store.size(), store);
+  return text;
+}
+
+TEST(EdgeConfigTest, TheOutboxQuotaDefaultsToMaxSizeAndDropsTheOldest) {
+  auto c = EdgeConfig::Parse(Minimal(), "edge.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline.retention.outbox_quota_bytes, 0);  // no max_size: unbounded
+  EXPECT_EQ(c->pipeline.retention.when_full, OutboxFullPolicy::kDropOldest);
+
+  c = EdgeConfig::Parse(WithStore("store:\n  path: x.db\n  retention: {max_size: 2GiB}\n"),
+                        "edge.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline.retention.outbox_quota_bytes, 2LL << 30);
+  EXPECT_EQ(c->pipeline.retention.when_full, OutboxFullPolicy::kDropOldest);
+}
+
+TEST(EdgeConfigTest, TheOutboxQuotaAndPolicyAreRead) {
+  auto c = EdgeConfig::Parse(WithStore(R"(store:
+  path: x.db
+  retention: {max_age: 30d, max_size: 2GiB}
+  outbox: {quota: 1GiB, when_full: reject_new}
+)"),
+                             "edge.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline.retention.outbox_quota_bytes, 1LL << 30);
+  EXPECT_EQ(c->pipeline.retention.when_full, OutboxFullPolicy::kRejectNew);
+  EXPECT_EQ(c->pipeline.retention.max_bytes, 2LL << 30);
+
+  c = EdgeConfig::Parse(WithStore("store:\n  path: x.db\n  outbox: {quota: 64MiB}\n"), "edge.yaml",
+                        "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline.retention.outbox_quota_bytes, 64LL << 20);
+  EXPECT_EQ(c->pipeline.retention.when_full, OutboxFullPolicy::kDropOldest);
+}
+
+TEST(EdgeConfigTest, OutboxMistakesAreNamedWithFileLineAndKey) {
+  struct Case {
+    std::string store;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"store:\n  path: x.db\n  outbox: {quota: -1GiB}\n",
+       "edge.yaml:4:19: store.outbox.quota: '-1GiB' is not a byte size"},
+      {"store:\n  path: x.db\n  outbox: {quota: 0}\n",
+       "edge.yaml:4:19: store.outbox.quota: the outbox quota must be at least 64KiB"},
+      {"store:\n  path: x.db\n  outbox: {quota: 1GiB, when_full: drop_newest}\n",
+       "edge.yaml:4:36: store.outbox.when_full: 'drop_newest' is not one of: drop_oldest, "
+       "reject_new (did you mean 'drop_oldest'?)"},
+      {"store:\n  path: x.db\n  outbox: {when_full: reject_new}\n",
+       "edge.yaml:4:23: store.outbox.when_full: the outbox has no quota"},
+      {"store:\n  path: x.db\n  retention: {max_size: 1GiB}\n  outbox: {quota: 2GiB}\n",
+       "edge.yaml:5:19: store.outbox.quota: the outbox is part of the store"},
+      {"store:\n  path: x.db\n  outbox: {quota: 1GiB, when_ful: reject_new}\n",
+       "edge.yaml:4:25: store.outbox.when_ful: unknown key (did you mean 'when_full'?)"},
+  };
+  for (const auto& k : cases) {
+    auto c = EdgeConfig::Parse(WithStore(k.store), "edge.yaml", "");
+    ASSERT_FALSE(c.ok()) << k.store;
+    EXPECT_NE(c.status().message().find(k.expect), std::string::npos)
+        << "got: " << c.status().message();
+  }
+}
+
 TEST(EdgeConfigTest, DuplicateConnectorNamesAreRejected) {
   auto c = EdgeConfig::Parse(Minimal(R"(
   - name: c1
