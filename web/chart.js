@@ -57,8 +57,12 @@ export class SignalChart {
     figure.append(this.host, this.empty);
   }
 
+  // The figure's content width (clientWidth includes its padding).
   width() {
-    return Math.max(200, Math.floor(this.figure.clientWidth || 300));
+    const style = getComputedStyle(this.figure);
+    const inner = this.figure.clientWidth - parseFloat(style.paddingLeft || '0') -
+        parseFloat(style.paddingRight || '0');
+    return Math.max(200, Math.floor(inner > 0 ? inner : 300));
   }
 
   height() {
