@@ -154,7 +154,8 @@ class ConsoleTest : public ::testing::Test {
     if (server_) server_->Stop();
     api::ApiServerOptions options;
     options.listen = "127.0.0.1:0";
-    options.threads = 4;
+    // The default pool (8 workers): a browser opens up to 6 connections at once and an idle
+    // keep-alive connection holds its worker (docs/api.md, "Serving").
     options.static_dir = static_dir;
     server_ = std::make_unique<api::ApiServer>(*store_, metrics_, options);
     const Status started = server_->Start();

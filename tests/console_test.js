@@ -42,9 +42,10 @@ async function shot(page, name) {
 }
 
 let step = 'start';
+const kStart = Date.now();
 function begin(name) {
   step = name;
-  console.log(`STEP ${name}`);
+  console.log(`STEP ${name} (at ${((Date.now() - kStart) / 1000).toFixed(1)} s)`);
 }
 
 class TestFailure extends Error {}
@@ -129,9 +130,9 @@ async function desktop(browser) {
   const context = await browser.newContext({viewport: {width: 1280, height: 800}});
   const page = await context.newPage();
   page.setDefaultTimeout(kTimeout);
-  // Expected: the 401s of the wrong-token and revoked-token steps, the 403 of the tokens page
-  // and the aborted request of the network-error step.
-  watch(page, problems, [/status of 401/, /status of 403/, /ERR_CONNECTION_REFUSED/]);
+  // Expected: the 401s of the wrong-token and revoked-token steps, the 403 of the tokens page,
+  // the 503 and the aborted request of the steps that break the hub on purpose.
+  watch(page, problems, [/status of 401/, /status of 403/, /status of 503/, /ERR_CONNECTION_REFUSED/]);
 
   begin('the console loads and asks for a token');
   const res = await page.goto(baseUrl + '/');
@@ -242,14 +243,28 @@ async function desktop(browser) {
   await page.locator('#banner').waitFor({state: 'hidden', timeout: 15000});
   await expectText(page, 'main table', 'edge-1');
 
+  begin('a hub that answers 503 is retried, with its message shown');
+  await page.route('**/api/v1/assets', (route) => route.fulfill({
+    status: 503, contentType: 'application/json',
+    body: JSON.stringify({error: {code: 'unavailable', message: 'the store is busy; retry'}}),
+  }));
+  await page.goto(baseUrl + '/#/assets');
+  await page.locator('#banner').waitFor();
+  await expectText(page, '#banner', ['503 unavailable', 'the store is busy', 'Retrying']);
+  await page.unroute('**/api/v1/assets');
+  await page.locator('nav a[data-nav="assets"]').click();  // the link to this page reloads it
+  await page.locator('main tbody tr', {hasText: kAsset}).waitFor();
+  await page.locator('#banner').waitFor({state: 'hidden'});
+
   begin('a token that stops working sends the user back to the login page with the message');
   await page.evaluate(() => sessionStorage.setItem('strata.console.token', 'st_00000000_revokedorwrong'));
-  await page.goto(baseUrl + '/#/assets');
+  await page.goto(baseUrl + '/#/dead-letters');
   await page.locator('#login-error').waitFor();
   await expectText(page, '#login-error', ['401', 'not known to this hub']);
-  check(page.url().includes('next=%23%2Fassets'), `the login page should return to the assets: ${page.url()}`);
+  check(page.url().includes('next=%23%2Fdead-letters'),
+      `the login page should return to the dead letters: ${page.url()}`);
   await signIn(page, token);
-  await page.waitForURL(/#\/assets$/);
+  await page.waitForURL(/#\/dead-letters$/);
 
   begin('sign out');
   await page.locator('#sign-out').click();

@@ -13,7 +13,7 @@
 
 import {ApiError, assetApiPath, cleanToken, forgetToken, get, storedToken, storeToken} from './api.js';
 import {SignalChart, chartLibraryMissing} from './chart.js';
-import {ago, badge, duration, h, localTime, number, rangeOf, rangeSelect, table} from './dom.js';
+import {ago, badge, duration, h, localTime, number, parseTime, rangeOf, rangeSelect, table} from './dom.js';
 
 const kRefreshMs = 5000;
 // Fleet health from the age of an edge's last heartbeat or batch (docs/console.md).
@@ -94,8 +94,10 @@ async function render() {
     } catch (e) {
       if (ctx !== current) return;
       fail(ctx, e, view);
-      // The hub could not be reached: try again, as the views do.
-      if (e instanceof ApiError && e.kind === 'network') ctx.timers.push(setTimeout(render, kRefreshMs));
+      // The hub could not be reached or answer: try again, as the views do.
+      if (e instanceof ApiError && (e.kind === 'network' || e.status >= 500)) {
+        ctx.timers.push(setTimeout(render, kRefreshMs));
+      }
       return;
     }
     if (ctx !== current) return;
@@ -141,10 +143,17 @@ function fail(ctx, e, target) {
         'happens again, report it with the browser console\'s log.');
     return;
   }
-  if (e.kind === 'network') {
-    showBanner(`${capital(e.message)}. Retrying every ${kRefreshMs / 1000} s; what is shown ` +
-        'below may be out of date.', 'warn');
-    if (!target.firstChild) target.append(errorPanel('The hub cannot be reached', e.message));
+  // Not reachable, or unavailable for a moment (503: its store is busy or down; 500: a bug
+  // the hub's log explains): keep what is shown, say so, and keep trying.
+  if (e.kind === 'network' || e.status >= 500) {
+    const what = e.kind === 'network' ? capital(e.message) :
+                                        `The hub answered ${e.status} ${e.code}: ${e.message}`;
+    showBanner(`${what}. Retrying every ${kRefreshMs / 1000} s; what is shown below may be ` +
+        'out of date.', 'warn');
+    if (!target.firstChild) {
+      target.append(errorPanel(e.kind === 'network' ? 'The hub cannot be reached' :
+                                                      'The hub cannot answer right now', e.message));
+    }
     return;
   }
   if (e.status === 401) {
@@ -442,8 +451,8 @@ async function assetView(ctx, asset) {
     ], state.signals, {empty: 'No signals.'}));
 
     if (chartLibraryMissing()) return;
-    const to = Date.now() / 1000;
-    const shownRange = {from: to - range.seconds, to};
+    // The range the hub answered for, by its clock (the browser's may be off).
+    const shownRange = {from: parseTime(series.from) / 1000, to: parseTime(series.to) / 1000};
     const scalar = state.signals.filter((s) => !s.is_block);
     const seriesBy = new Map((series.series || []).map((s) => [s.signal, s]));
     const wanted = new Set([...scalar.map((s) => s.signal), ...seriesBy.keys()]);
@@ -541,4 +550,12 @@ document.getElementById('sign-out').addEventListener('click', () => {
   go('#/login');
 });
 window.addEventListener('hashchange', render);
+// The link to the page on screen reloads it (the browser sees no change of address).
+nav.addEventListener('click', (e) => {
+  const a = e.target.closest('a');
+  if (a && a.getAttribute('href') === location.hash) {
+    e.preventDefault();
+    render();
+  }
+});
 render();

@@ -85,7 +85,9 @@ export class SignalChart {
       this.plot.setData(data);
     }
     // Show the whole selected range, so that a signal that stopped reporting shows as such.
-    if (range) this.plot.setScale('x', {min: range.from, max: range.to});
+    if (range && Number.isFinite(range.from) && Number.isFinite(range.to)) {
+      this.plot.setScale('x', {min: range.from, max: range.to});
+    }
   }
 
   create(data) {
