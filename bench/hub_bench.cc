@@ -35,6 +35,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cctype>
@@ -719,7 +720,7 @@ WrkFigures ParseWrk(const std::string& out) {
           std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
     for (int i = 1; i <= 4; ++i) f.socket_errors += std::strtoull(m[i].str().c_str(), nullptr, 10);
   }
-  if (f.requests == 0 || f.p99_ms == 0) f.error = "could not read wrk's output:\n" + out;
+  if (out.find("Requests/sec:") == std::string::npos) f.error = "could not read wrk's output:\n" + out;
   return f;
 }
 
@@ -764,19 +765,23 @@ struct UnloadedRequest {
   std::string what;
   double median_ms = 0;
   size_t bytes = 0;
+  std::string unit = "bytes";
   std::string error;
 };
 
-// The time one request takes on an otherwise idle server: median of 5, after one warm-up.
+// The time one request takes on an otherwise idle server: median of `n` after one warm-up.
+// Without keep-alive every request has a connection of its own; with it, requests follow each
+// other on one connection (as wrk's and browsers' do) until the server closes it.
 UnloadedRequest TimeRequest(int port, const std::string& token, const std::string& what,
-                            const std::string& path) {
+                            const std::string& path, bool keep_alive = false, int n = 5) {
   UnloadedRequest u;
   u.what = what;
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(60, 0);
+  client.set_keep_alive(keep_alive);
   const httplib::Headers headers = {{"Authorization", "Bearer " + token}};
   std::vector<double> times;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i <= n; ++i) {
     const auto a = SteadyClock::now();
     const httplib::Result res = client.Get(path.c_str(), headers);
     const double ms = SecondsSince(a) * 1000;
@@ -820,6 +825,37 @@ std::string UrlEncodeSegment(std::string_view s) {
   return out;
 }
 
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+// Waits (at most 120 s) until this process uses under 10% of a core over 200 ms and, with
+// PostgreSQL, no other query is active on the server: requests of a finished wrk run that the
+// server was still answering are done.
+void WaitUntilIdle(const std::string& engine, testing::PostgresServer* pg) {
+  const auto start = SteadyClock::now();
+  while (SecondsSince(start) < 120) {
+    const double cpu = ProcessCpuSeconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    bool idle = ProcessCpuSeconds() - cpu < 0.02;
+    if (idle && pg != nullptr) {
+      StatusOr<std::string> active = pg->QueryText(
+          "postgres",
+          "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
+          "backend_type = 'client backend' AND pid <> pg_backend_pid()");
+      idle = active.ok() && std::atoi(active->c_str()) == 0;
+    }
+    if (idle) break;
+  }
+  if (SecondsSince(start) > 1) {
+    Progress("api/{}: waited {:.1f} s for the server to finish the previous run's requests",
+             engine, SecondsSince(start));
+  }
+}
+
 ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engine,
                  testing::PostgresServer* pg) {
   ApiResult r;
@@ -841,7 +877,8 @@ ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engi
   const auto prefill_start = SteadyClock::now();
   auto last_report = SteadyClock::now();
   for (uint64_t done = 0; done < total;) {
-    const size_t n = std::min<uint64_t>(5000, total - done);
+    // Large batches: the pre-fill is not what is measured.
+    const size_t n = std::min<uint64_t>(50'000, total - done);
     StatusOr<IngestOutcome> out =
         (*hub)->IngestBatch(MakeBatch(one, edge_id, done, n, t0), Clock::System().NowNs());
     if (!out.ok()) {
@@ -873,6 +910,7 @@ ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engi
     r.error = s.ToString();
     return r;
   }
+  Progress("api/{}: ApiServer on {} ({} worker threads)", engine, server.base_url(), so.threads);
   const std::string asset_path = "/api/v1/assets/" + UrlEncodeSegment(one.assets[0]);
   const std::string series_all =
       fmt::format("{}/series?from={}&to={}&points=500", asset_path, t0, end_ns);
@@ -880,12 +918,44 @@ ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engi
       fmt::format("{}/series?from={}&to={}&points=500", asset_path, end_ns - 3600 * kNsPerSec,
                   end_ns);
   const std::string span = fmt::format("{} h", opt.api_hours);
+  // The store's share of the series requests: QuerySeries alone, as the route calls it.
+  for (const auto& [what, from_ns] : std::vector<std::pair<std::string, int64_t>>{
+           {"HubStore::QuerySeries, " + span + ", 500 buckets", t0},
+           {"HubStore::QuerySeries, last 1 h, 500 buckets", end_ns - 3600 * kNsPerSec}}) {
+    UnloadedRequest u;
+    u.what = what;
+    SeriesQuery q;
+    q.asset = one.assets[0];
+    q.from_ns = from_ns;
+    q.to_ns = end_ns;
+    q.bucket_ns = (end_ns - from_ns + 499) / 500;
+    std::vector<double> times;
+    for (int i = 0; i < 4; ++i) {
+      const auto a = SteadyClock::now();
+      StatusOr<std::vector<SeriesBucket>> buckets = (*hub)->QuerySeries(q);
+      if (!buckets.ok()) {
+        r.error = buckets.status().ToString();
+        return r;
+      }
+      if (i > 0) times.push_back(SecondsSince(a) * 1000);
+      u.bytes = buckets->size();
+    }
+    std::sort(times.begin(), times.end());
+    u.median_ms = times[1];
+    u.unit = "buckets";
+    Progress("api/{}: {}: {:.2f} ms, {} buckets", engine, what, u.median_ms, u.bytes);
+    r.unloaded.push_back(std::move(u));
+  }
   for (const auto& [what, path] : std::vector<std::pair<std::string, std::string>>{
            {"GET /healthz", "/healthz"},
+           {"GET /healthz, keep-alive connection", "/healthz"},
            {"GET asset (twin)", asset_path},
            {"GET series, " + span + ", points=500", series_all},
            {"GET series, last 1 h, points=500", series_hour}}) {
-    r.unloaded.push_back(TimeRequest(server.port(), *token, what, path));
+    const bool keep_alive = what.find("keep-alive") != std::string::npos;
+    r.unloaded.push_back(
+        TimeRequest(server.port(), *token, what, path, keep_alive,
+                    keep_alive ? 20 : path == series_all ? 3 : 5));
     const UnloadedRequest& u = r.unloaded.back();
     if (!u.error.empty()) {
       r.error = u.error;
@@ -896,8 +966,10 @@ ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engi
   }
   for (const auto& [what, paths] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {"GET /healthz (reference)", {"/healthz"}},
-           {"asset page: twin + series " + span, {asset_path, series_all}},
-           {"asset page: twin + series last 1 h", {asset_path, series_hour}}}) {
+           {"asset page: twin + series last 1 h", {asset_path, series_hour}},
+           {"asset page: twin + series " + span, {asset_path, series_all}}}) {
+    // Requests still being answered after the previous run would slow this one down.
+    WaitUntilIdle(engine, pg);
     Progress("api/{}: wrk -t2 -c10 -d{}s: {}", engine, opt.api_seconds, what);
     ApiRun run{what, RunWrk(opt, dir, fmt::format("wrk{}", r.runs.size()), server.base_url(),
                             *token, paths)};
@@ -1057,33 +1129,39 @@ int Run(const Options& opt) {
         "\n3. API at 10 concurrent clients (wrk -t2 -c10 -d{}s --latency), one asset with {} "
         "signals x {} h of 1 Hz data; the page requests alternate\n",
         opt.api_seconds, opt.signals, opt.api_hours);
-    fmt::print("| engine | requests | p50 | p90 | p99 | requests/s | p99 / healthz p99 | "
-               "req/s / healthz req/s |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    fmt::print("| engine | requests | completed | p50 | p90 | p99 | requests/s | p99 / healthz p99 | "
+               "req/s / healthz req/s |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (const ApiResult& r : api_results) {
       if (!r.error.empty()) {
-        fmt::print("| {} | not measured: {} | | | | | | |\n", r.engine, r.error);
+        fmt::print("| {} | not measured: {} | | | | | | | |\n", r.engine, r.error);
         failed = failed || !(r.engine == "postgres" && !pg);
       }
       for (const ApiRun& run : r.runs) {
         const WrkFigures& ref = r.runs[0].wrk;
-        fmt::print("| {} | {}{} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {} | {:.1f} | {:.3f} |\n",
+        if (run.wrk.requests == 0) {
+          fmt::print("| {} | {} | 0: none answered within the run | | | | | | |\n", r.engine,
+                     run.what);
+          continue;
+        }
+        fmt::print("| {} | {}{} | {} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {} | {:.1f} | {:.3f} |\n",
                    r.engine, run.what,
                    run.wrk.bad_status + run.wrk.socket_errors > 0
                        ? fmt::format(" ({} non-2xx, {} socket errors)", run.wrk.bad_status,
                                      run.wrk.socket_errors)
                        : "",
-                   run.wrk.p50_ms, run.wrk.p90_ms, run.wrk.p99_ms,
+                   Thousands(static_cast<double>(run.wrk.requests)), run.wrk.p50_ms,
+                   run.wrk.p90_ms, run.wrk.p99_ms,
                    Thousands(run.wrk.requests_per_s), run.wrk.p99_ms / ref.p99_ms,
                    run.wrk.requests_per_s / ref.requests_per_s);
         failed = failed || run.wrk.bad_status + run.wrk.socket_errors > 0;
       }
     }
-    fmt::print("\nunloaded, one request at a time (median of 5):\n| engine | request | time | "
+    fmt::print("\nunloaded, one request at a time (median of 5; of 3 for the longest series; of 20 on a keep-alive connection):\n| engine | request | time | "
                "response |\n| --- | --- | ---: | ---: |\n");
     for (const ApiResult& r : api_results) {
       for (const UnloadedRequest& u : r.unloaded) {
-        fmt::print("| {} | {} | {:.2f} ms | {} bytes |\n", r.engine, u.what, u.median_ms,
-                   Thousands(static_cast<double>(u.bytes)));
+        fmt::print("| {} | {} | {:.2f} ms | {} {} |\n", r.engine, u.what, u.median_ms,
+                   Thousands(static_cast<double>(u.bytes)), u.unit);
       }
     }
   }
