@@ -100,9 +100,10 @@ constexpr int64_t kVacuumPagesPerCall = 16'384;
 constexpr double kOutboxQuotaTarget = 0.95;
 
 // What one stored row counts toward the outbox's bytes: its data as stored plus a fixed
-// estimate of its other columns and index entries (measured: within ~15% of the pages a store
-// of only outbox data uses, before page slack). Append computes the same in C++ (RowBytes*).
-// Text is measured in bytes (CAST AS BLOB), as std::string::size() does.
+// estimate of its other columns and index entries. Measured on a store holding only
+// unacknowledged scalar chunks, dead letters and records: 90% of its used pages (the rest is
+// page slack and interior pages). Append adds the same in C++ from the bytes it binds. Text
+// is measured in bytes (CAST AS BLOB), as std::string::size() does.
 constexpr int64_t kChunkRowOverhead = 64;
 constexpr int64_t kDeadLetterRowOverhead = 48;
 constexpr int64_t kRecordRowOverhead = 48;

@@ -186,6 +186,8 @@ class SqliteStoreTest : public ::testing::Test {
       total.events_deleted += r->events_deleted;
       total.records_deleted += r->records_deleted;
       total.outbox_dropped += r->outbox_dropped;
+      total.outbox_drops.insert(total.outbox_drops.end(), r->outbox_drops.begin(),
+                                r->outbox_drops.end());
       if (!r->more) return total;
     }
     ADD_FAILURE() << "retention never finished";
@@ -1292,6 +1294,161 @@ TEST_F(SqliteStoreTest, RetentionCountsUnacknowledgedRecordsAsOutboxDropped) {
   EXPECT_EQ(MustPending(*store)[1].first_seq, 31u);
   EXPECT_TRUE(store->AckOutbox("obs", 33).ok());
   EXPECT_EQ(MustPending(*store)[1].first_seq, 34u);
+}
+
+// --- the outbox's bytes and quota ---
+
+// The writer's running sum of the outbox's bytes equals a fresh count (a reader's) after
+// appends of every kind, acks that end inside a chunk, and retention that drops unacked rows.
+TEST_F(SqliteStoreTest, OutboxBytesAreKeptUpToDateOnAppendAckAndRetention) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto reader = OpenReader();
+  ASSERT_TRUE(reader);
+  auto expect_same = [&](const char* when) -> int64_t {
+    const StoreStats w = MustStats(*store);
+    const StoreStats r = MustStats(*reader);
+    EXPECT_EQ(w.outbox_bytes, r.outbox_bytes) << when;
+    auto bytes = store->OutboxBytes();
+    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    EXPECT_EQ(bytes.ok() ? *bytes : -1, w.outbox_bytes) << when;
+    return w.outbox_bytes;
+  };
+  EXPECT_EQ(expect_same("empty"), 0);
+  for (int batch = 0; batch < 4; ++batch) {  // obs seqs 1-10, 11-20, 21-30, 31-40 (+ a block)
+    WriteBatch b = Scalars(kT0 + batch * 10 * kSec, 9);
+    b.observations.push_back(Block(2, kT0 + batch * 10 * kSec, 512, batch));
+    b.dead_letters.push_back(MakeDeadLetter(kT0 + batch * 10 * kSec, RejectReason::kNotFinite,
+                                            "mqtt:plant", "NaN", "payload"));
+    b.records.push_back(
+        Record{std::string(kDecisionStream), kT0 + batch * 10 * kSec, Pump(1), R"({"score":0.5})"});
+    MustAppend(*store, b);
+  }
+  const int64_t full = expect_same("after appends");
+  EXPECT_GT(full, 4 * 512 * 4 / 2);  // four blocks of 512 random floats, compressed a little
+  const StoreStats s = MustStats(*store);
+  // Counted without page slack: at most what the pages hold, but most of it.
+  EXPECT_LE(full, s.used_bytes);
+
+  ASSERT_TRUE(store->AckOutbox("obs", 5).ok());  // inside the first chunk: it still counts
+  EXPECT_EQ(expect_same("ack inside a chunk"), full);
+  ASSERT_TRUE(store->AckOutbox("obs", 10).ok());  // the first chunk and block leave
+  const int64_t after_ack = expect_same("ack through a batch");
+  EXPECT_LT(after_ack, full);
+  ASSERT_TRUE(store->AckOutbox("dlq", 1).ok());
+  ASSERT_TRUE(store->AckOutbox("dec", 2).ok());
+  const int64_t after_acks = expect_same("acks of dlq and dec");
+  EXPECT_LT(after_acks, after_ack);
+
+  // Retention by age drops seqs 11-20 (unacked) and the dead letter 2, decision 3...
+  RetentionPolicy p;
+  p.max_age_ns = 20 * kSec;
+  const RetentionResult r = MustRetain(*store, p, kT0 + 40 * kSec);
+  EXPECT_GT(r.outbox_dropped, 0u);
+  EXPECT_LT(expect_same("retention by age"), after_acks);
+
+  // Reopened, the writer counts afresh and gets the same.
+  const int64_t before_reopen = MustStats(*store).outbox_bytes;
+  store.reset();
+  store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(expect_same("reopened"), before_reopen);
+
+  for (const char* stream : {"obs", "dlq", "dec"}) {
+    ASSERT_TRUE(store->AckOutbox(stream, stream == std::string("obs") ? 40 : 4).ok());
+  }
+  EXPECT_EQ(expect_same("everything acked"), 0);
+}
+
+// drop_oldest: the quota deletes the oldest unacknowledged observations only (acknowledged
+// history stays), keeps the newest, and says exactly which seqs it dropped.
+TEST_F(SqliteStoreTest, OutboxQuotaDropOldestDeletesTheOldestUnacknowledgedData) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  constexpr int kBatches = 40;
+  for (int i = 0; i < kBatches; ++i) {  // 10 blocks of ~2 KiB per batch, seqs 10i+1..10i+10
+    WriteBatch b;
+    for (int j = 0; j < 10; ++j) {
+      b.observations.push_back(Block(1, kT0 + (i * 10 + j) * kSec, 512, i * 10 + j));
+    }
+    MustAppend(*store, b);
+  }
+  ASSERT_TRUE(store->AckOutbox("obs", 50).ok());  // the hub has 1-50
+  const StoreStats before = MustStats(*store);
+
+  RetentionPolicy p;
+  p.outbox_quota_bytes = before.outbox_bytes / 4;
+  p.when_full = OutboxFullPolicy::kDropOldest;
+  const RetentionResult r = MustRetain(*store, p, kT0);
+  const StoreStats after = MustStats(*store);
+  EXPECT_LE(after.outbox_bytes, p.outbox_quota_bytes);
+  EXPECT_GT(after.outbox_bytes, p.outbox_quota_bytes / 2);  // deletes what it must
+  EXPECT_EQ(r.observations_deleted, r.outbox_dropped);      // nothing acknowledged went
+  EXPECT_EQ(before.observations - after.observations, r.outbox_dropped);
+  EXPECT_EQ(after.outbox_records, 400u - 50u - r.outbox_dropped);
+
+  // Rows 1-50 (acknowledged) and the newest are kept; the oldest unacked (from 51) are gone.
+  auto rows = MustQuery(*store, All(Pump(1), "vib"));
+  ASSERT_EQ(rows.size(), after.observations);
+  EXPECT_EQ(rows[49].seq, 50u);
+  EXPECT_EQ(rows[50].seq, 51u + r.outbox_dropped);
+  EXPECT_EQ(rows.back().seq, 400u);
+  // Seqs 51..(50 + dropped), one stream, cause the quota.
+  ASSERT_EQ(MustRetain(*store, p, kT0).outbox_dropped, 0u);  // within quota now
+  ASSERT_FALSE(r.outbox_drops.empty());
+  uint64_t records = 0;
+  uint64_t first = r.outbox_drops[0].first_seq;
+  uint64_t last = 0;
+  for (const OutboxDrop& d : r.outbox_drops) {
+    EXPECT_EQ(d.stream, "obs");
+    EXPECT_EQ(d.cause, OutboxDropCause::kQuota);
+    records += d.records;
+    first = std::min(first, d.first_seq);
+    last = std::max(last, d.last_seq);
+  }
+  EXPECT_EQ(records, r.outbox_dropped);
+  EXPECT_EQ(first, 51u);
+  EXPECT_EQ(last, 50u + r.outbox_dropped);
+  auto pending = MustPending(*store);
+  ASSERT_FALSE(pending.empty());
+  EXPECT_EQ(pending.front().first_seq, 51u + r.outbox_dropped);
+}
+
+// reject_new: retention by size deletes acknowledged data only; what the hub has not
+// acknowledged stays, even over max_size, and the quota deletes nothing.
+TEST_F(SqliteStoreTest, RejectNewRetentionNeverDeletesUnacknowledgedDataForRoom) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  for (int i = 0; i < 100; ++i) {
+    WriteBatch b;
+    for (int j = 0; j < 10; ++j) {
+      b.observations.push_back(Block(1, kT0 + (i * 10 + j) * kSec, 1024, i * 10 + j));
+    }
+    if (i % 10 == 0) {
+      b.dead_letters.push_back(MakeDeadLetter(kT0 + i * 10 * kSec, RejectReason::kNotFinite,
+                                              "mqtt:plant", "NaN", std::string(100, 'x')));
+    }
+    MustAppend(*store, b);
+  }
+  ASSERT_TRUE(store->AckOutbox("obs", 600).ok());
+  ASSERT_TRUE(store->AckOutbox("dlq", 3).ok());
+  const StoreStats before = MustStats(*store);
+
+  RetentionPolicy p;
+  p.max_bytes = before.used_bytes / 4;  // less than the unacknowledged data
+  p.outbox_quota_bytes = before.outbox_bytes / 4;
+  p.when_full = OutboxFullPolicy::kRejectNew;
+  const RetentionResult r = MustRetain(*store, p, kT0);
+  EXPECT_EQ(r.outbox_dropped, 0u);
+  EXPECT_EQ(r.observations_deleted, 600u);  // all acknowledged observations, none other
+  EXPECT_EQ(r.dead_letters_deleted, 3u);
+  const StoreStats after = MustStats(*store);
+  EXPECT_EQ(after.outbox_records, before.outbox_records);
+  EXPECT_EQ(after.outbox_bytes, before.outbox_bytes);
+  auto rows = MustQuery(*store, All(Pump(1), "vib"));
+  ASSERT_EQ(rows.size(), 400u);
+  EXPECT_EQ(rows.front().seq, 601u);
+  EXPECT_EQ(MustRetain(*store, p, kT0).observations_deleted, 0u);  // and it does not spin
 }
 
 // --- concurrency and files ---
