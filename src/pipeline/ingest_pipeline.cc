@@ -26,6 +26,7 @@ IngestPipeline::IngestPipeline(IngestPipelineOptions options,
       raw_queue_(options.raw_queue_bytes, [](const RawMessage& m) { return m.ByteCost(); }),
       batch_queue_(options.batch_queue_rows,
                    [](const WriteBatch& b) { return std::max<size_t>(b.size(), 1); }),
+      metrics_(metrics),
       stored_(metrics.GetCounter("strata_edge_observations_stored_total",
                                  "Observations committed to the edge store")),
       duplicates_(metrics.GetCounter(
@@ -40,9 +41,6 @@ IngestPipeline::IngestPipeline(IngestPipelineOptions options,
                                           "Store transactions that failed and were retried")),
       retention_deleted_(metrics.GetCounter("strata_edge_retention_deleted_total",
                                             "Rows deleted by the retention policy")),
-      outbox_dropped_(
-          metrics.GetCounter("strata_edge_outbox_dropped_total",
-                             "Records deleted by retention before the hub acknowledged them")),
       commit_seconds_(metrics.GetGauge("strata_edge_store_commit_seconds_total",
                                        "Time spent in store transactions")) {
   metrics.AddCallbackGauge("strata_edge_queue_depth", "Items waiting in a pipeline queue",
@@ -73,6 +71,43 @@ IngestPipeline::IngestPipeline(IngestPipelineOptions options,
   metrics.AddCallbackGauge("strata_edge_store_last_seq",
                            "Highest committed seq of the observation stream", {},
                            [this] { return double(store_stats().last_obs_seq); });
+  metrics.AddCallbackGauge("strata_edge_outbox_quota_bytes",
+                           "Bytes the outbox (data the hub has not acknowledged) may take; "
+                           "0 = unbounded",
+                           {}, [this] { return double(options_.retention.outbox_quota_bytes); });
+  metrics.AddCallbackGauge("strata_edge_outbox_bytes",
+                           "Bytes of the data the hub has not acknowledged (what the quota bounds)",
+                           {}, [this] { return double(outbox_bytes_.load()); });
+  metrics.AddCallbackGauge("strata_edge_outbox_records", "Records the hub has not acknowledged yet",
+                           {}, [this] { return double(store_stats().outbox_records); });
+  metrics.AddCallbackGauge(
+      "strata_edge_outbox_full",
+      "1 while the outbox is at its quota (reject_new: new data is refused; drop_oldest: the "
+      "oldest is deleted for room)",
+      {}, [this] { return outbox_full_.load() ? 1.0 : 0.0; });
+  // Every stream's series exist from the start, at 0.
+  for (std::string_view stream :
+       {kObservationStream, kDeadLetterStream, kDecisionStream, kAlertStream}) {
+    OutboxRejected(stream);
+    OutboxDropped(stream, OutboxDropCause::kQuota);
+    if (options_.retention.max_age_ns > 0) OutboxDropped(stream, OutboxDropCause::kMaxAge);
+  }
+}
+
+Counter& IngestPipeline::OutboxDropped(std::string_view stream, OutboxDropCause cause) {
+  return metrics_.GetCounter(
+      "strata_edge_outbox_dropped_total",
+      "Records deleted before the hub acknowledged them, by stream and policy (drop_oldest: the "
+      "outbox quota or retention.max_size; max_age: retention.max_age)",
+      {{"stream", std::string(stream)},
+       {"policy", cause == OutboxDropCause::kMaxAge ? "max_age" : "drop_oldest"}});
+}
+
+Counter& IngestPipeline::OutboxRejected(std::string_view stream) {
+  return metrics_.GetCounter(
+      "strata_edge_outbox_rejected_total",
+      "Records not stored because the outbox was at its quota (when_full: reject_new)",
+      {{"stream", std::string(stream)}});
 }
 
 IngestPipeline::~IngestPipeline() { Stop(); }
@@ -165,6 +200,7 @@ void IngestPipeline::WriterLoop() {
   int64_t next_retention =
       clock_.NowNs() + std::min<int64_t>(options_.retention_interval_ns, 10 * kNsPerSec);
   int64_t next_stats = clock_.NowNs() + options_.stats_interval_ns;
+  CheckOutbox();  // a store reopened over its quota is full before the first batch
   while (true) {
     pending.clear();
     // Group commit: whatever is waiting, up to max_batch_rows.
@@ -192,9 +228,11 @@ void IngestPipeline::WriterLoop() {
           std::move(b.records.begin(), b.records.end(), std::back_inserter(merged.records));
         }
       }
-      Commit(merged);
+      RefuseOutboxData(merged);
+      if (!merged.empty()) Commit(merged);
     }
     ApplyAcks();
+    CheckOutbox();
     const int64_t now = clock_.NowNs();
     if (now >= next_retention) {
       RunRetention();
@@ -206,6 +244,7 @@ void IngestPipeline::WriterLoop() {
     }
   }
   ApplyAcks();
+  CheckOutbox();
   RefreshStats();
 }
 
@@ -278,31 +317,140 @@ void IngestPipeline::RefreshStats() {
 }
 
 void IngestPipeline::RunRetention() {
-  if (options_.retention.max_age_ns == 0 && options_.retention.max_bytes == 0) return;
+  const RetentionPolicy& p = options_.retention;
+  if (p.max_age_ns == 0 && p.max_bytes == 0 && p.outbox_quota_bytes == 0) return;
+  Retain(p);
+}
+
+void IngestPipeline::Retain(const RetentionPolicy& policy) {
   for (int round = 0; round < 20; ++round) {
-    auto result = store_->EnforceRetention(options_.retention, clock_.NowNs());
+    auto result = store_->EnforceRetention(policy, clock_.NowNs());
     if (!result.ok()) {
       spdlog::warn("edge store: retention failed: {}", result.status().ToString());
       return;
     }
     retention_deleted_.Add(result->observations_deleted + result->dead_letters_deleted +
                            result->events_deleted + result->records_deleted);
-    if (result->outbox_dropped > 0) {
-      outbox_dropped_.Add(result->outbox_dropped);
-      spdlog::warn("edge store: retention deleted {} records the hub has not acknowledged",
-                   result->outbox_dropped);
-      WriteBatch event_batch;
-      Event e;
-      e.ts_ns = clock_.NowNs();
-      e.kind = "outbox.dropped";
-      e.subject = "store";
-      e.detail = fmt::format("retention deleted {} records before the hub acknowledged them",
-                             result->outbox_dropped);
-      event_batch.events.push_back(std::move(e));
-      Commit(event_batch);
-    }
+    RaiseDrops(result->outbox_drops);
     if (!result->more) break;
   }
+}
+
+void IngestPipeline::RaiseDrops(const std::vector<OutboxDrop>& drops) {
+  for (const OutboxDrop& d : drops) {
+    OutboxDropped(d.stream, d.cause).Add(d.records);
+    std::string why;
+    switch (d.cause) {
+      case OutboxDropCause::kQuota:
+        why = fmt::format(
+            "the outbox reached its quota of {} (store.outbox.when_full: "
+            "drop_oldest)",
+            FormatByteSize(options_.retention.outbox_quota_bytes));
+        break;
+      case OutboxDropCause::kMaxSize:
+        why = fmt::format("the store reached store.retention.max_size ({})",
+                          FormatByteSize(options_.retention.max_bytes));
+        break;
+      case OutboxDropCause::kMaxAge:
+        why = fmt::format("older than store.retention.max_age ({})",
+                          FormatDuration(options_.retention.max_age_ns));
+        break;
+    }
+    std::string detail =
+        fmt::format("deleted {} {} records (seqs {}-{}) the hub had not acknowledged: {}",
+                    d.records, d.stream, d.first_seq, d.last_seq, why);
+    spdlog::warn("outbox: {}", detail);
+    CommitEvent("outbox.dropped", fmt::format("outbox:{}", d.stream), std::move(detail));
+  }
+}
+
+void IngestPipeline::CommitEvent(std::string kind, std::string subject, std::string detail) {
+  WriteBatch batch;
+  Event e;
+  e.ts_ns = clock_.NowNs();
+  e.kind = std::move(kind);
+  e.subject = std::move(subject);
+  e.detail = std::move(detail);
+  batch.events.push_back(std::move(e));
+  Commit(batch);
+}
+
+void IngestPipeline::CheckOutbox() {
+  const RetentionPolicy& p = options_.retention;
+  if (p.outbox_quota_bytes <= 0) {
+    outbox_bytes_.store(store_stats().outbox_bytes);
+    return;
+  }
+  auto bytes = store_->OutboxBytes();
+  if (!bytes.ok()) {
+    spdlog::warn("edge store: cannot measure the outbox: {}", bytes.status().ToString());
+    return;
+  }
+  if (p.when_full == OutboxFullPolicy::kDropOldest && *bytes > p.outbox_quota_bytes) {
+    RetentionPolicy quota_only;
+    quota_only.outbox_quota_bytes = p.outbox_quota_bytes;
+    quota_only.when_full = OutboxFullPolicy::kDropOldest;
+    if (!outbox_full_.load()) full_since_ns_ = clock_.NowNs();
+    outbox_full_.store(true);
+    Retain(quota_only);
+    bytes = store_->OutboxBytes();
+    if (!bytes.ok()) return;
+  }
+  outbox_bytes_.store(*bytes);
+  const auto resume_at =
+      static_cast<int64_t>(static_cast<double>(p.outbox_quota_bytes) * kOutboxResumeShare);
+  if (!outbox_full_.load() && *bytes >= p.outbox_quota_bytes) {
+    outbox_full_.store(true);
+    full_since_ns_ = clock_.NowNs();
+    if (p.when_full == OutboxFullPolicy::kRejectNew) {
+      std::string detail = fmt::format(
+          "the outbox holds {} of its quota of {}: new readings, dead letters and records are "
+          "not stored (store.outbox.when_full: reject_new) until the hub acknowledges enough "
+          "to bring it under {}",
+          FormatByteSize(*bytes), FormatByteSize(p.outbox_quota_bytes), FormatByteSize(resume_at));
+      spdlog::warn("outbox: {}", detail);
+      CommitEvent("outbox.full", "outbox", std::move(detail));
+    }
+  } else if (outbox_full_.load() && *bytes <= resume_at) {
+    outbox_full_.store(false);
+    if (p.when_full == OutboxFullPolicy::kRejectNew) {
+      std::string refused;
+      uint64_t total = 0;
+      for (const auto& [stream, n] : refused_) {
+        if (n == 0) continue;
+        refused += fmt::format("{}{} {}", refused.empty() ? "" : ", ", n, stream);
+        total += n;
+      }
+      std::string detail = fmt::format(
+          "the outbox holds {} of its quota of {}: storing again after {}; {} records were not "
+          "stored meanwhile{}",
+          FormatByteSize(*bytes), FormatByteSize(p.outbox_quota_bytes),
+          FormatDuration(clock_.NowNs() - full_since_ns_), total,
+          refused.empty() ? "" : fmt::format(" ({})", refused));
+      spdlog::info("outbox: {}", detail);
+      CommitEvent("outbox.accepting", "outbox", std::move(detail));
+      refused_.clear();
+    }
+  }
+}
+
+void IngestPipeline::RefuseOutboxData(WriteBatch& batch) {
+  if (options_.retention.when_full != OutboxFullPolicy::kRejectNew || !outbox_full_.load()) {
+    return;
+  }
+  auto refuse = [&](std::string_view stream, uint64_t n) {
+    if (n == 0) return;
+    OutboxRejected(stream).Add(n);
+    auto it = refused_.find(stream);
+    if (it == refused_.end()) it = refused_.emplace(std::string(stream), 0).first;
+    it->second += n;
+  };
+  refuse(kObservationStream, batch.observations.size());
+  refuse(kDeadLetterStream, batch.dead_letters.size());
+  for (const Record& r : batch.records) refuse(r.stream, 1);
+  batch.observations.clear();
+  batch.dead_letters.clear();
+  batch.records.clear();
 }
 
 }  // namespace strata
