@@ -89,7 +89,8 @@ double SecondsSince(SteadyClock::time_point t) {
 // A progress line, prefixed with the time since the benchmark started.
 template <typename... Args>
 void Progress(fmt::format_string<Args...> format, Args&&... args) {
-  fmt::print("[{:6.1f} s] {}\n", SecondsSince(kStart), fmt::format(format, std::forward<Args>(args)...));
+  fmt::print("[{:6.1f} s] {}\n", SecondsSince(kStart),
+             fmt::format(format, std::forward<Args>(args)...));
   std::fflush(stdout);
 }
 
@@ -112,7 +113,8 @@ struct Options {
   std::string wrk = "wrk";
 };
 
-constexpr char kUsage[] = R"(hub_bench: the hub's ingest, backlog catch-up and API latency, each against a
+constexpr char kUsage[] =
+    R"(hub_bench: the hub's ingest, backlog catch-up and API latency, each against a
 reference measured in the same run (see the top of bench/hub_bench.cc and docs/benchmarks.md).
 
   --engines LIST       sqlite,postgres (default both); PostgreSQL is started by the benchmark
@@ -371,7 +373,7 @@ class BarePostgres final : public BareInserter {
 
   Status Insert(const UplinkBatch& batch) override {
     static const std::vector<std::string> kColumns = {
-        "edge_id", "seq",     "asset",    "signal",   "unit",    "ts",
+        "edge_id",   "seq",   "asset",   "signal",   "unit",     "ts",
         "ingest_ts", "value", "quality", "protocol", "endpoint", "address"};
     try {
       pqxx::work tx(*c_);
@@ -402,7 +404,7 @@ class BarePostgres final : public BareInserter {
 
 struct IngestResult {
   std::string engine;
-  std::string error;  // set when it could not run
+  std::string error;          // set when it could not run
   uint64_t observations = 0;  // timed, per side
   double decode_s = 0;
   double ingest_s = 0;
@@ -487,8 +489,8 @@ IngestResult RunIngest(const Options& opt, const Plant& plant, const std::string
   StatusOr<HubStoreStats> stats = (*hub)->Stats();
   const uint64_t expected = static_cast<uint64_t>(opt.batches) * n;
   if (!stats.ok() || stats->observations != expected) {
-    r.error = stats.ok() ? fmt::format("the hub holds {} observations, not {}",
-                                       stats->observations, expected)
+    r.error = stats.ok() ? fmt::format("the hub holds {} observations, not {}", stats->observations,
+                                       expected)
                          : stats.status().ToString();
   }
   Progress("ingest/{}: hub {:.0f} obs/s (IngestBatch alone {:.0f}), bare {:.0f} obs/s", engine,
@@ -538,10 +540,12 @@ uplink:
 std::string AssetsYaml(const Plant& plant) {
   std::string y = "asset_types:\n  machine:\n    signals:\n";
   for (const std::string& s : plant.signals) {
-    y += fmt::format("      {}: {{unit: Cel, range: [-50, 500], period: 1s, tag: temperature}}\n", s);
+    y += fmt::format("      {}: {{unit: Cel, range: [-50, 500], period: 1s, tag: temperature}}\n",
+                     s);
   }
   y += "assets:\n";
-  for (const std::string& a : plant.assets) y += fmt::format("  - {{path: {}, type: machine}}\n", a);
+  for (const std::string& a : plant.assets)
+    y += fmt::format("  - {{path: {}, type: machine}}\n", a);
   return y;
 }
 
@@ -582,9 +586,9 @@ BacklogResult RunBacklog(const Options& opt, const Plant& plant, const std::stri
       r.error = store.status().ToString();
       return r;
     }
-    const int64_t t0 = (Clock::System().NowNs() / kNsPerSec -
-                        static_cast<int64_t>(total / plant.series()) - 1) *
-                       kNsPerSec;
+    const int64_t t0 =
+        (Clock::System().NowNs() / kNsPerSec - static_cast<int64_t>(total / plant.series()) - 1) *
+        kNsPerSec;
     auto last_report = SteadyClock::now();
     for (uint64_t done = 0; done < total;) {
       WriteBatch b;
@@ -652,8 +656,8 @@ BacklogResult RunBacklog(const Options& opt, const Plant& plant, const std::stri
     }
     if (SecondsSince(last_report) > 5) {
       last_report = SteadyClock::now();
-      Progress("backlog/{}: hub acknowledged {} of {} ({:.0f} obs/s so far)", engine, acked,
-               total, static_cast<double>(acked) / SecondsSince(start));
+      Progress("backlog/{}: hub acknowledged {} of {} ({:.0f} obs/s so far)", engine, acked, total,
+               static_cast<double>(acked) / SecondsSince(start));
     }
     // Granularity of the drain time; a condition poll, not a wait for something to happen.
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -665,9 +669,9 @@ BacklogResult RunBacklog(const Options& opt, const Plant& plant, const std::stri
   r.observations = total;
   StatusOr<HubStoreStats> stats = (*hub)->Stats();
   if (!stats.ok() || stats->observations != total) {
-    r.error = stats.ok() ? fmt::format("the hub holds {} observations, not {}",
-                                       stats->observations, total)
-                         : stats.status().ToString();
+    r.error = stats.ok()
+                  ? fmt::format("the hub holds {} observations, not {}", stats->observations, total)
+                  : stats.status().ToString();
   }
   Progress("backlog/{}: drained {} observations in {:.2f} s ({:.0f} obs/s)", engine, total,
            r.drain_s, r.rate());
@@ -720,7 +724,8 @@ WrkFigures ParseWrk(const std::string& out) {
           std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
     for (int i = 1; i <= 4; ++i) f.socket_errors += std::strtoull(m[i].str().c_str(), nullptr, 10);
   }
-  if (out.find("Requests/sec:") == std::string::npos) f.error = "could not read wrk's output:\n" + out;
+  if (out.find("Requests/sec:") == std::string::npos)
+    f.error = "could not read wrk's output:\n" + out;
   return f;
 }
 
@@ -729,7 +734,8 @@ WrkFigures ParseWrk(const std::string& out) {
 WrkFigures RunWrk(const Options& opt, const testing::TempDir& dir, const std::string& name,
                   const std::string& base_url, const std::string& token,
                   const std::vector<std::string>& paths) {
-  std::string lua = "-- written by hub_bench: each connection takes the paths in turn\nlocal paths = {\n";
+  std::string lua =
+      "-- written by hub_bench: each connection takes the paths in turn\nlocal paths = {\n";
   for (const std::string& p : paths) lua += fmt::format("  \"{}\",\n", p);
   lua +=
       "}\nlocal n = 0\nrequest = function()\n  n = n + 1\n"
@@ -738,8 +744,9 @@ WrkFigures RunWrk(const Options& opt, const testing::TempDir& dir, const std::st
   const std::string log = dir.File(name + ".out");
   testing::WriteTextFile(script, lua);
   ChildProcess::Options co;
-  co.argv = {opt.wrk, "-t2", "-c10", fmt::format("-d{}s", opt.api_seconds), "--latency",
-             "--timeout", "30s", "-H", "Authorization: Bearer " + token, "-s", script, base_url};
+  co.argv = {opt.wrk,     "-t2",   "-c10", fmt::format("-d{}s", opt.api_seconds), "--latency",
+             "--timeout", "30s",   "-H",   "Authorization: Bearer " + token,      "-s",
+             script,      base_url};
   co.log_file = log;
   WrkFigures f;
   StatusOr<std::unique_ptr<ChildProcess>> wrk = ChildProcess::Spawn(co);
@@ -786,9 +793,10 @@ UnloadedRequest TimeRequest(int port, const std::string& token, const std::strin
     const httplib::Result res = client.Get(path.c_str(), headers);
     const double ms = SecondsSince(a) * 1000;
     if (!res || res->status != 200) {
-      u.error = fmt::format("GET {}: {}", path,
-                            res ? fmt::format("status {}: {}", res->status, res->body.substr(0, 300))
-                                : httplib::to_string(res.error()));
+      u.error =
+          fmt::format("GET {}: {}", path,
+                      res ? fmt::format("status {}: {}", res->status, res->body.substr(0, 300))
+                          : httplib::to_string(res.error()));
       return u;
     }
     u.bytes = res->body.size();
@@ -842,17 +850,17 @@ void WaitUntilIdle(const std::string& engine, testing::PostgresServer* pg) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     bool idle = ProcessCpuSeconds() - cpu < 0.02;
     if (idle && pg != nullptr) {
-      StatusOr<std::string> active = pg->QueryText(
-          "postgres",
-          "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
-          "backend_type = 'client backend' AND pid <> pg_backend_pid()");
+      StatusOr<std::string> active =
+          pg->QueryText("postgres",
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
+                        "backend_type = 'client backend' AND pid <> pg_backend_pid()");
       idle = active.ok() && std::atoi(active->c_str()) == 0;
     }
     if (idle) break;
   }
   if (SecondsSince(start) > 1) {
-    Progress("api/{}: waited {:.1f} s for the server to finish the previous run's requests",
-             engine, SecondsSince(start));
+    Progress("api/{}: waited {:.1f} s for the server to finish the previous run's requests", engine,
+             SecondsSince(start));
   }
 }
 
@@ -914,9 +922,8 @@ ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engi
   const std::string asset_path = "/api/v1/assets/" + UrlEncodeSegment(one.assets[0]);
   const std::string series_all =
       fmt::format("{}/series?from={}&to={}&points=500", asset_path, t0, end_ns);
-  const std::string series_hour =
-      fmt::format("{}/series?from={}&to={}&points=500", asset_path, end_ns - 3600 * kNsPerSec,
-                  end_ns);
+  const std::string series_hour = fmt::format("{}/series?from={}&to={}&points=500", asset_path,
+                                              end_ns - 3600 * kNsPerSec, end_ns);
   const std::string span = fmt::format("{} h", opt.api_hours);
   // The store's share of the series requests: QuerySeries alone, as the route calls it.
   for (const auto& [what, from_ns] : std::vector<std::pair<std::string, int64_t>>{
@@ -953,9 +960,10 @@ ApiResult RunApi(const Options& opt, const Plant& plant, const std::string& engi
            {"GET series, " + span + ", points=500", series_all},
            {"GET series, last 1 h, points=500", series_hour}}) {
     const bool keep_alive = what.find("keep-alive") != std::string::npos;
-    r.unloaded.push_back(
-        TimeRequest(server.port(), *token, what, path, keep_alive,
-                    keep_alive ? 20 : path == series_all ? 3 : 5));
+    r.unloaded.push_back(TimeRequest(server.port(), *token, what, path, keep_alive,
+                                     keep_alive           ? 20
+                                     : path == series_all ? 3
+                                                          : 5));
     const UnloadedRequest& u = r.unloaded.back();
     if (!u.error.empty()) {
       r.error = u.error;
@@ -1092,8 +1100,9 @@ int Run(const Options& opt) {
         "({} assets x {} signals), {} timed batches; bare = the same rows, plain table, one "
         "transaction per batch\n",
         opt.batch_records, opt.assets, opt.signals, opt.batches - kWarmupBatches);
-    fmt::print("| engine | hub: decode + ingest obs/s | IngestBatch alone obs/s | bare insert obs/s | "
-               "hub / bare | decode share |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    fmt::print(
+        "| engine | hub: decode + ingest obs/s | IngestBatch alone obs/s | bare insert obs/s | "
+        "hub / bare | decode share |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
     for (const IngestResult& r : ingest) {
       if (!r.error.empty()) {
         fmt::print("| {} | not measured: {} | | | | |\n", r.engine, r.error);
@@ -1102,16 +1111,17 @@ int Run(const Options& opt) {
       }
       ingest_of[r.engine == "sqlite" ? 0 : 1] = &r;
       fmt::print("| {} | {} | {} | {} | {:.2f} | {:.0f}% |\n", r.engine, Thousands(r.hub_rate()),
-                 Thousands(r.ingest_rate()), Thousands(r.bare_rate()),
-                 r.hub_rate() / r.bare_rate(), 100 * r.decode_s / (r.decode_s + r.ingest_s));
+                 Thousands(r.ingest_rate()), Thousands(r.bare_rate()), r.hub_rate() / r.bare_rate(),
+                 100 * r.decode_s / (r.decode_s + r.ingest_s));
     }
   }
   if (!backlog.empty()) {
     fmt::print(
         "\n2. backlog catch-up through mosquitto: edge outbox -> Uplink (batches of 5,000, 4 in "
         "flight) -> mosquitto -> HubIngest -> hub store, until the edge holds the last ack\n");
-    fmt::print("| engine | observations | drain time | obs/s | vs bare insert (part 1) |\n"
-               "| --- | ---: | ---: | ---: | ---: |\n");
+    fmt::print(
+        "| engine | observations | drain time | obs/s | vs bare insert (part 1) |\n"
+        "| --- | ---: | ---: | ---: | ---: |\n");
     for (const BacklogResult& r : backlog) {
       if (!r.error.empty()) {
         fmt::print("| {} | not measured: {} | | | |\n", r.engine, r.error);
@@ -1129,8 +1139,10 @@ int Run(const Options& opt) {
         "\n3. API at 10 concurrent clients (wrk -t2 -c10 -d{}s --latency), one asset with {} "
         "signals x {} h of 1 Hz data; the page requests alternate\n",
         opt.api_seconds, opt.signals, opt.api_hours);
-    fmt::print("| engine | requests | completed | p50 | p90 | p99 | requests/s | p99 / healthz p99 | "
-               "req/s / healthz req/s |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    fmt::print(
+        "| engine | requests | completed | p50 | p90 | p99 | requests/s | p99 / healthz p99 | "
+        "req/s / healthz req/s |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "|\n");
     for (const ApiResult& r : api_results) {
       if (!r.error.empty()) {
         fmt::print("| {} | not measured: {} | | | | | | | |\n", r.engine, r.error);
@@ -1143,21 +1155,23 @@ int Run(const Options& opt) {
                      run.what);
           continue;
         }
-        fmt::print("| {} | {}{} | {} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {} | {:.1f} | {:.3f} |\n",
-                   r.engine, run.what,
-                   run.wrk.bad_status + run.wrk.socket_errors > 0
-                       ? fmt::format(" ({} non-2xx, {} socket errors)", run.wrk.bad_status,
-                                     run.wrk.socket_errors)
-                       : "",
-                   Thousands(static_cast<double>(run.wrk.requests)), run.wrk.p50_ms,
-                   run.wrk.p90_ms, run.wrk.p99_ms,
-                   Thousands(run.wrk.requests_per_s), run.wrk.p99_ms / ref.p99_ms,
-                   run.wrk.requests_per_s / ref.requests_per_s);
+        fmt::print(
+            "| {} | {}{} | {} | {:.2f} ms | {:.2f} ms | {:.2f} ms | {} | {:.1f} | {:.3f} |\n",
+            r.engine, run.what,
+            run.wrk.bad_status + run.wrk.socket_errors > 0
+                ? fmt::format(" ({} non-2xx, {} socket errors)", run.wrk.bad_status,
+                              run.wrk.socket_errors)
+                : "",
+            Thousands(static_cast<double>(run.wrk.requests)), run.wrk.p50_ms, run.wrk.p90_ms,
+            run.wrk.p99_ms, Thousands(run.wrk.requests_per_s), run.wrk.p99_ms / ref.p99_ms,
+            run.wrk.requests_per_s / ref.requests_per_s);
         failed = failed || run.wrk.bad_status + run.wrk.socket_errors > 0;
       }
     }
-    fmt::print("\nunloaded, one request at a time (median of 5; of 3 for the longest series; of 20 on a keep-alive connection):\n| engine | request | time | "
-               "response |\n| --- | --- | ---: | ---: |\n");
+    fmt::print(
+        "\nunloaded, one request at a time (median of 5; of 3 for the longest series; of 20 on a "
+        "keep-alive connection):\n| engine | request | time | "
+        "response |\n| --- | --- | ---: | ---: |\n");
     for (const ApiResult& r : api_results) {
       for (const UnloadedRequest& u : r.unloaded) {
         fmt::print("| {} | {} | {:.2f} ms | {} {} |\n", r.engine, u.what, u.median_ms,
