@@ -14,6 +14,7 @@
 #include "cli/demo_history.h"
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/clock.h"
+#include "hub/store/hub_store.h"
 #include "ml/runtime_factory.h"
 #include "ml/training/dataset.h"
 #include "ml/training/trainer.h"
@@ -57,7 +58,7 @@ TEST(Cli, HelpExplainsEveryVerb) {
   TempDir dir;
   RunResult top = RunStrata({"--help"}, dir);
   EXPECT_EQ(top.code, 0);
-  for (const char* verb : {"demo", "edge", "sim", "query", "train"}) {
+  for (const char* verb : {"demo", "edge", "sim", "query", "train", "hub"}) {
     EXPECT_NE(top.output.find(verb), std::string::npos) << verb;
     RunResult r = RunStrata({verb, "--help"}, dir);
     EXPECT_EQ(r.code, 0) << verb;
@@ -383,9 +384,9 @@ TEST(EdgeProcess, KillDashNineLosesNoCommittedObservation) {
 TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
   TempDir dir;
   // One 40-minute run of simulated history: enough for a starter model, a few seconds to make.
-  RunResult r = RunStrata(
-      {"demo", "--dir", dir.File("demo"), "--duration", "12s", "--every", "3s", "--history", "40m"},
-      dir, 120 * kNsPerSec);
+  RunResult r = RunStrata({"demo", "--dir", dir.File("demo"), "--duration", "12s", "--every", "3s",
+                           "--history", "40m", "--hub-port", "0"},
+                          dir, 120 * kNsPerSec);
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("starter model bearing-fault"), std::string::npos) << r.output;
   auto starter = ml::LoadModelPackage(dir.File("demo/models/bearing-fault"));
@@ -397,6 +398,25 @@ TEST(Demo, RunsBrokerPlantAndEdgeAndStopsCleanly) {
             std::string::npos);
   EXPECT_NE(r.output.find("Strata demo"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("obs/s"), std::string::npos) << r.output;
+  // The hub: its console URL and an admin token are printed, and it has the edge's data.
+  EXPECT_NE(r.output.find("console http://127.0.0.1:"), std::string::npos) << r.output;
+  const std::string token = ReadTextFile(dir.File("demo/admin-token.txt"));
+  EXPECT_EQ(token.rfind("st_", 0), 0u) << token;
+  EXPECT_NE(r.output.find("admin token " + token.substr(0, token.size() - 1)), std::string::npos)
+      << r.output;
+  {
+    HubStoreOptions hub_options;
+    hub_options.sqlite_path = dir.File("demo/hub.db");
+    auto hub = OpenHubStore(hub_options);
+    ASSERT_TRUE(hub.ok()) << hub.status().ToString();
+    auto progress = (*hub)->ListProgress();
+    ASSERT_TRUE(progress.ok());
+    uint64_t through = 0;
+    for (const StreamProgress& p : *progress) {
+      if (p.edge_id == "edge-1" && p.stream == "obs") through = p.through;
+    }
+    EXPECT_GT(through, 0u) << "the hub got nothing from the demo's edge";
+  }
   SqliteStoreOptions so;
   so.path = dir.File("demo/edge.db");
   so.read_only = true;
@@ -481,16 +501,25 @@ TEST(Demo, CtrlCStopsEveryChildAndExitsZero) {
   TempDir dir;
   const std::string demo_dir = dir.File("demo-ctrl-c");
   ChildProcess::Options o;
-  o.argv = {testing::StrataBinary(), "demo", "--dir", demo_dir, "--every", "1s", "--history", "0"};
+  o.argv = {testing::StrataBinary(),
+            "demo",
+            "--dir",
+            demo_dir,
+            "--every",
+            "1s",
+            "--history",
+            "0",
+            "--hub-port",
+            "0"};
   o.log_file = dir.File("demo.log");
   auto demo = ChildProcess::Spawn(o);
   ASSERT_TRUE(demo.ok());
   ASSERT_TRUE(WaitUntil([&] { return ReadTextFile(o.log_file).find("obs/s") != std::string::npos; },
                         std::chrono::seconds(60)))
       << ReadTextFile(o.log_file);
-  // The broker, the edge, the simulator and the OPC UA server all run with the demo directory
-  // in their arguments.
-  EXPECT_EQ(ProcessesMentioning(demo_dir).size(), 5u) << "demo + broker + edge + sim + opcua";
+  // The broker, the edge, the simulator, the OPC UA server and the hub all run with the demo
+  // directory in their arguments.
+  EXPECT_EQ(ProcessesMentioning(demo_dir).size(), 6u) << "demo + broker + edge + sim + opcua + hub";
   ASSERT_TRUE((*demo)->Signal(SIGINT));  // what Ctrl-C sends
   auto code = (*demo)->WaitFor(60 * kNsPerSec);
   ASSERT_TRUE(code.has_value()) << ReadTextFile(o.log_file);

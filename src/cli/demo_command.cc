@@ -41,6 +41,7 @@ struct DemoOptions {
   std::string duration = "0";
   std::string every = "3s";
   std::string history = "3h";  // simulated history for the starter model; 0 = none
+  int hub_port = 8080;         // the hub's API and console; 0 = any free port
 };
 
 // Where the starter model goes, relative to the demo directory.
@@ -193,7 +194,7 @@ class Demo {
     STRATA_ASSIGN_OR_RETURN(mqtt_port_, FreeTcpPort());
     STRATA_ASSIGN_OR_RETURN(metrics_port_, FreeTcpPort());
     STRATA_ASSIGN_OR_RETURN(modbus_port_, FreeTcpPort());
-    STRATA_ASSIGN_OR_RETURN(api_port_, PreferredPort(8080));
+    STRATA_ASSIGN_OR_RETURN(api_port_, PreferredPort(o_.hub_port));
     strata_ = SelfExecutable();
     std::error_code rel_ec;
     const auto rel = fs::relative(strata_, fs::current_path(), rel_ec);
@@ -428,9 +429,9 @@ class Demo {
     return "";
   }
 
-  // `port` when it is free on 127.0.0.1, else any free port.
+  // `port` when it is free on 127.0.0.1, else (or for 0) any free port.
   static StatusOr<int> PreferredPort(int port) {
-    if (!WaitForTcpPort("127.0.0.1", port, 0)) return port;
+    if (port != 0 && !WaitForTcpPort("127.0.0.1", port, 0)) return port;
     return FreeTcpPort();
   }
 
@@ -728,6 +729,10 @@ CommandRunner AddDemoCommand(CLI::App& root) {
                   "Stop by itself after this long (0 = run until Ctrl-C)")
       ->capture_default_str();
   cmd->add_option("--every", o->every, "Summary line interval")->capture_default_str();
+  cmd->add_option("--hub-port", o->hub_port,
+                  "Port of the hub's API and console on 127.0.0.1 (taken: any free port; 0 = any)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--history", o->history,
                   "At first start (no model package in --dir yet): simulate this much plant "
                   "history in-process, train the starter model on it and deploy it to the pumps "

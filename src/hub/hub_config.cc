@@ -11,8 +11,19 @@
 namespace strata {
 namespace {
 
+// A marker for "not configured": api.console absent.
+constexpr char kDefaultConsole[] = "<default console>";
+
+// The console of the source tree this binary was built from, when it is there; else none.
+std::string DefaultConsoleDir() {
+  std::error_code ec;
+  const std::filesystem::path web = STRATA_SOURCE_WEB_DIR;
+  return std::filesystem::exists(web / "index.html", ec) ? web.string() : "";
+}
+
 HubConfig ReadHubConfig(ConfigNode& root) {
   HubConfig c;
+  c.api.static_dir = kDefaultConsole;
   c.file = root.document().file();
   if (auto hub = root.Find("hub")) {
     c.hub_id = hub->String("id", c.hub_id);
@@ -81,8 +92,11 @@ HubConfig ReadHubConfig(ConfigNode& root) {
     c.api.threads = static_cast<size_t>(api->Int("threads", static_cast<int64_t>(c.api.threads)));
     if (c.api.threads < 1 || c.api.threads > 256)
       api->Get("threads").Fail("threads must be 1..256");
-    c.api.static_dir = api->Path("console", "");
+    if (api->Has("console")) {
+      c.api.static_dir = api->String("console").empty() ? "" : api->Path("console");
+    }
   }
+  if (c.api.static_dir == kDefaultConsole) c.api.static_dir = DefaultConsoleDir();
   if (const char* crash = std::getenv("STRATA_HUB_CRASH_BEFORE_COMMIT")) {
     c.ingest.crash_before_commit = std::strtoull(crash, nullptr, 10);
   }

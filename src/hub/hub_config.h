@@ -15,7 +15,8 @@
 //     listen: 127.0.0.1:8080
 //     tls: {cert_file: hub.pem, key_file: hub.key}
 //     threads: 8
-//     console: web                      # the console's files; default: the installed ones
+//     console: web                      # the console's files ("" = none); default: the web/
+//                                       # of the source tree this binary was built from
 #pragma once
 
 #include <string>
