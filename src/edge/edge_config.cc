@@ -180,6 +180,9 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     if (u.ack_timeout_ns < kNsPerMs * 100 || u.max_ack_timeout_ns < u.ack_timeout_ns) {
       uplink->Fail("uplink needs 100ms <= ack_timeout <= max_ack_timeout");
     }
+    u.heartbeat_ns = uplink->Duration("heartbeat", u.heartbeat_ns);
+    if (u.heartbeat_ns < kNsPerMs * 100)
+      uplink->Get("heartbeat").Fail("heartbeat must be >= 100ms");
     c.uplink = std::move(u);
   }
   if (auto metrics = root.Find("metrics")) {
@@ -203,5 +206,3 @@ StatusOr<EdgeConfig> EdgeConfig::Parse(const std::string& text, const std::strin
 }
 
 }  // namespace strata
-    u.heartbeat_ns = uplink->Duration("heartbeat", u.heartbeat_ns);
-    if (u.heartbeat_ns < kNsPerMs * 100) uplink->Get("heartbeat").Fail("heartbeat must be >= 100ms");

@@ -30,8 +30,8 @@
 //     rate: 0                          # records/s while draining a backlog; 0 = no cap
 //     ack_timeout: 10s                 # resend from the last ack after this (doubling, up to
 //     max_ack_timeout: 5m              # max_ack_timeout)
-#pragma once
 //     heartbeat: 30s                   # health report to the hub on .../reported
+#pragma once
 
 #include <memory>
 #include <optional>
