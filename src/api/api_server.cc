@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/bounded_task_queue.h"
 #include "api/openapi.h"
+#include "core/host_port.h"
 
 #ifndef STRATA_API_VERSION
 #define STRATA_API_VERSION "0.0.0"
@@ -90,29 +91,6 @@ void SetError(httplib::Response& res, int status, const std::string& message,
 
 bool Readable(const std::string& path) { return std::ifstream(path).good(); }
 
-// "host:port" (IPv6 as "[::1]:8443").
-Status ParseListen(const std::string& listen, std::string* host, int* port) {
-  const size_t colon = listen.rfind(':');
-  auto error = [&] {
-    return InvalidArgumentError(fmt::format(
-        "api.listen '{}' is not a listen address: write host:port, e.g. 127.0.0.1:8080 (port 0 "
-        "picks a free one)",
-        listen));
-  };
-  if (colon == std::string::npos || colon == 0) return error();
-  std::string h = listen.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  const std::string p = listen.substr(colon + 1);
-  int value = -1;
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-  if (h.empty() || ec != std::errc() || ptr != p.data() + p.size() || value < 0 ||
-      value > 65535) {
-    return error();
-  }
-  *host = std::move(h);
-  *port = value;
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -146,7 +124,7 @@ std::string ApiServer::base_url() const {
 Status ApiServer::Start() {
   if (server_) return FailedPreconditionError("the API server is already started");
   int port = 0;
-  STRATA_RETURN_IF_ERROR(ParseListen(options_.listen, &host_, &port));
+  STRATA_RETURN_IF_ERROR(ParseHostPort("api.listen", options_.listen, &host_, &port));
   if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
     return InvalidArgumentError(
         "api.tls needs both cert_file and key_file; set both for HTTPS or neither for HTTP");

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "core/host_port.h"
 #include "cli/signals.h"
 #include "core/time_util.h"
 #include "edge/metrics_server.h"
@@ -30,7 +31,7 @@ int RunSim(const SimOptions& o) {
     return kExitUsage;
   }
   if (!o.broker.empty()) {
-    if (Status s = ParseHostPort(o.broker, &config->host, &config->port); !s.ok()) {
+    if (Status s = ParseHostPort("--broker", o.broker, &config->host, &config->port); !s.ok()) {
       fmt::print(stderr, "strata sim: --broker: {}\n", s.message());
       return kExitUsage;
     }

@@ -5,29 +5,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-namespace strata {
+#include "core/host_port.h"
 
-Status ParseHostPort(const std::string& listen, std::string* host, int* port) {
-  const size_t colon = listen.rfind(':');
-  auto error = [&] {
-    return InvalidArgumentError(fmt::format(
-        "'{}' is not a listen address: write host:port, e.g. 127.0.0.1:9464 (port 0 picks a "
-        "free one)",
-        listen));
-  };
-  if (colon == std::string::npos || colon == 0) return error();
-  std::string h = listen.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  const std::string p = listen.substr(colon + 1);
-  int value = -1;
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-  if (ec != std::errc() || ptr != p.data() + p.size() || value < 0 || value > 65535) {
-    return error();
-  }
-  *host = h;
-  *port = value;
-  return Status::Ok();
-}
+namespace strata {
 
 MetricsServer::MetricsServer(MetricsRegistry& registry, std::function<std::string()> health)
     : registry_(registry), health_(std::move(health)) {}
@@ -37,7 +17,7 @@ MetricsServer::~MetricsServer() { Stop(); }
 Status MetricsServer::Start(const std::string& listen) {
   std::string host;
   int port = 0;
-  STRATA_RETURN_IF_ERROR(ParseHostPort(listen, &host, &port));
+  STRATA_RETURN_IF_ERROR(ParseHostPort("metrics.listen", listen, &host, &port));
   server_ = std::make_unique<httplib::Server>();
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(registry_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");

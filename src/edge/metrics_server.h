@@ -38,7 +38,4 @@ class MetricsServer {
   int port_ = 0;
 };
 
-// Splits "host:port" (IPv6 as "[::1]:9464"). InvalidArgument with the expected form.
-Status ParseHostPort(const std::string& listen, std::string* host, int* port);
-
 }  // namespace strata
