@@ -4,6 +4,7 @@
 // thread; handlers only read thread-safe state (MetricsRegistry, the health callback).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +37,7 @@ class MetricsServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::atomic<bool> listen_returned_{false};
 };
 
 }  // namespace strata
