@@ -14,6 +14,7 @@
 #include "cli/demo_history.h"
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/clock.h"
+#include "core/sha256.h"
 #include "hub/store/hub_store.h"
 #include "ml/runtime_factory.h"
 #include "ml/training/dataset.h"
@@ -549,6 +550,63 @@ TEST(Demo, CtrlCWhileTrainingTheStarterModelStopsAtOnce) {
       << ReadTextFile(o.log_file);
   EXPECT_TRUE(ProcessesMentioning(demo_dir).empty());
   EXPECT_FALSE(std::filesystem::exists(demo_dir + "/models/bearing-fault/manifest.yaml"));
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(Cli, HubTokenCreatePrintsATokenOnceAndStoresOnlyItsHash) {
+  TempDir dir;
+  testing::WriteTextFile(dir.File("hub.yaml"),
+                         "hub: {id: h1}\nstore: {engine: sqlite, path: hub.db}\n");
+  RunResult r = RunStrata({"hub", "token", "create", "--role", "engineer", "--name", "ci: alice",
+                           "--config", dir.File("hub.yaml")},
+                          dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("st_[0-9a-f]{8}_[a-z2-7]+"))) << r.output;
+  const std::string token = m.str();
+  HubStoreOptions options;
+  options.sqlite_path = dir.File("hub.db");
+  auto store = OpenHubStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto found = (*store)->FindTokenByHash(Sha256Hex(token));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->role, Role::kEngineer);
+  EXPECT_EQ((*found)->name, "ci: alice");
+  EXPECT_EQ(ReadTextFile(dir.File("hub.db")).find(token), std::string::npos)
+      << "the secret itself is in the database";
+
+  RunResult bad = RunStrata(
+      {"hub", "--config", dir.File("hub.yaml"), "token", "create", "--role", "root", "--name", "x"},
+      dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("viewer, technician, engineer or admin"), std::string::npos)
+      << bad.output;
+}
+
+TEST(Cli, HubEdgeAddEnrolsAndRefusesIdsThatCannotBeTopicLevels) {
+  TempDir dir;
+  testing::WriteTextFile(dir.File("hub.yaml"),
+                         "hub: {id: h1}\nstore: {engine: sqlite, path: hub.db}\n");
+  RunResult r = RunStrata({"hub", "--config", dir.File("hub.yaml"), "edge", "add", "--id", "edge-7",
+                           "--tenant", "acme"},
+                          dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  HubStoreOptions options;
+  options.sqlite_path = dir.File("hub.db");
+  auto store = OpenHubStore(options);
+  ASSERT_TRUE(store.ok());
+  auto edge = (*store)->GetEdge("edge-7");
+  ASSERT_TRUE(edge.ok() && edge->has_value());
+  EXPECT_EQ((*edge)->tenant, "acme");
+  RunResult bad =
+      RunStrata({"hub", "--config", dir.File("hub.yaml"), "edge", "add", "--id", "edge/7"}, dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("--id"), std::string::npos) << bad.output;
 }
 
 }  // namespace

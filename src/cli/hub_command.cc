@@ -158,8 +158,10 @@ CommandRunner AddHubCommand(CLI::App& root) {
 
   CLI::App* token = cmd->add_subcommand("token", "Manage API tokens");
   token->require_subcommand(1);
+  token->fallthrough();  // `--config` may come after the verbs too
   CLI::App* create = token->add_subcommand(
       "create", "Create an API token and print it once (stdout); only its hash is stored");
+  create->fallthrough();
   create->add_option("--role", o->role, "viewer, technician, engineer or admin")
       ->capture_default_str();
   create->add_option("--name", o->name, "What the token is for, e.g. \"console: alice\"")
@@ -167,8 +169,10 @@ CommandRunner AddHubCommand(CLI::App& root) {
 
   CLI::App* edge = cmd->add_subcommand("edge", "Manage the fleet registry");
   edge->require_subcommand(1);
+  edge->fallthrough();
   CLI::App* add =
       edge->add_subcommand("add", "Enrol an edge by hand: the hub then accepts its uplink batches");
+  add->fallthrough();
   add->add_option("--id", o->edge_id, "The edge's id (edge.id in its edge.yaml)")->required();
   add->add_option("--tenant", o->tenant, "The edge's tenant (edge.tenant)")->capture_default_str();
 
