@@ -10,12 +10,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <filesystem>
+#include <random>
+#include <utility>
 #include <thread>
 
 #include <fmt/format.h>
@@ -58,22 +62,68 @@ std::string SelfExecutable() {
   return ec ? "strata" : p.string();
 }
 
-StatusOr<int> FreeTcpPort() {
+namespace {
+
+// The kernel's range of ephemeral ports (/proc/sys/net/ipv4/ip_local_port_range): the source
+// ports of outgoing connections and the ports handed out by bind(port 0).
+std::pair<int, int> EphemeralPortRange() {
+  std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+  int lo = 32768;
+  int hi = 60999;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%d %d", &lo, &hi) != 2) {
+      lo = 32768;
+      hi = 60999;
+    }
+    std::fclose(f);
+  }
+  return {lo, hi};
+}
+
+// Binds 127.0.0.1:port (0: the kernel picks); the bound port, or 0 if it is taken.
+int TryBindLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return UnavailableError(fmt::format("socket: {}", std::strerror(errno)));
+  if (fd < 0) return 0;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const std::string err = std::strerror(errno);
-    close(fd);
-    return UnavailableError(fmt::format("cannot find a free TCP port: {}", err));
+  int bound = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    bound = ntohs(addr.sin_port);
   }
   close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
+  return bound;
+}
+
+}  // namespace
+
+// Below the ephemeral range: a port the kernel hands out to bind(0) or to an outgoing
+// connection can be taken by any process between this check and the server's own bind — on a
+// busy machine (the test suite opens thousands of loopback connections) that happened within
+// seconds. Below the range only another caller of this function can take it.
+StatusOr<int> FreeTcpPort() {
+  static std::mt19937 rng(static_cast<uint32_t>(
+      std::random_device{}() ^ static_cast<uint32_t>(getpid()) ^
+      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count())));
+  const auto [lo, hi] = EphemeralPortRange();
+  const int top = lo - 1;
+  const int bottom = std::max(1024, lo - 12000);
+  if (top > bottom) {
+    std::uniform_int_distribution<int> pick(bottom, top);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const int port = pick(rng);
+      if (TryBindLoopback(port) == port) return port;
+    }
+  }
+  const int port = TryBindLoopback(0);
+  if (port == 0) {
+    return UnavailableError(fmt::format("cannot find a free TCP port on 127.0.0.1 (ports {}-{})",
+                                        bottom, hi));
+  }
+  return port;
 }
 
 bool WaitForTcpPort(const std::string& host, int port, int64_t timeout_ns) {

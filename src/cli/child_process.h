@@ -55,7 +55,8 @@ class ChildProcess {
 std::string FindExecutable(const std::string& name);
 // The path of the running program.
 std::string SelfExecutable();
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, chosen below the kernel's ephemeral range
+// so that no outgoing connection or bind(0) of another process takes it meanwhile.
 StatusOr<int> FreeTcpPort();
 // Waits until a TCP connection to host:port succeeds, up to `timeout_ns`.
 bool WaitForTcpPort(const std::string& host, int port, int64_t timeout_ns);
