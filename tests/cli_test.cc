@@ -584,7 +584,7 @@ TEST(Cli, HubTokenCreatePrintsATokenOnceAndStoresOnlyItsHash) {
       {"hub", "--config", dir.File("hub.yaml"), "token", "create", "--role", "root", "--name", "x"},
       dir);
   EXPECT_EQ(bad.code, 2);
-  EXPECT_NE(bad.output.find("viewer, technician, engineer or admin"), std::string::npos)
+  EXPECT_NE(bad.output.find("viewer, technician, engineer, admin, or bootstrap"), std::string::npos)
       << bad.output;
 }
 

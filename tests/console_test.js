@@ -76,6 +76,15 @@ async function text(page, selector) {
 }
 
 async function expectText(page, selector, wanted) {
+  // The console renders after its fetches answer: wait until the text is there (or the
+  // timeout), then check, so that a failure shows what the page shows.
+  const want = [].concat(wanted);
+  await page
+      .waitForFunction(([sel, ws]) => {
+        const el = document.querySelector(sel);
+        return el !== null && ws.every((w) => el.innerText.includes(w));
+      }, [selector, want], {timeout: kTimeout})
+      .catch(() => {});
   const got = await text(page, selector);
   for (const w of [].concat(wanted)) {
     check(got.includes(w), `${selector} should contain "${w}"; it shows:\n${got}`);

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "api/auth.h"
+#include "core/sha256.h"
 #include "core/time_util.h"
 #include "store/store.h"
 
@@ -297,7 +299,7 @@ json TokenJson(const ApiToken& t) {
 json TokenSchema() {
   return Obj({{"id", Str("public id, the handle to revoke it")},
               {"name", Str()},
-              {"role", Str("viewer, technician, engineer or admin")},
+              {"role", Str("viewer, technician, engineer, admin or bootstrap")},
               {"created", TimeStr()},
               {"revoked", Bool()}});
 }
@@ -614,7 +616,7 @@ class Handlers {
     const std::optional<Role> role = ParseRole(role_name);
     if (!role) {
       return InvalidArgumentError(fmt::format(
-          "key 'role': '{}' is not a role; use viewer, technician, engineer or admin",
+          "key 'role': '{}' is not a role; use viewer, technician, engineer, admin or bootstrap",
           role_name.substr(0, 64)));
     }
     if (Status s = ValidateTokenName(name); !s.ok()) {
@@ -638,6 +640,44 @@ class Handlers {
     return Reply{200, {{"id", id}, {"revoked", true}}, {}, {}};
   }
 
+  // POST /api/v1/enrol: a new edge with a bootstrap token gets its own broker login. Once:
+  // an edge that enrolled already is refused until an admin re-admits it.
+  StatusOr<Reply> Enrol(const RouteRequest& req) {
+    if (!deps_.provision_edge) {
+      return FailedPreconditionError(
+          "this hub does not enrol edges: set uplink.provisioning: dynsec in its hub.yaml "
+          "(docs/uplink.md#enrolment), or add edges by hand with `strata hub edge add`");
+    }
+    STRATA_ASSIGN_OR_RETURN(const EnrolRequest request, DecodeEnrolRequest(req.body));
+    // One enrolment at a time: two edges claiming one id cannot both get a login.
+    std::lock_guard lock(enrol_mu_);
+    STRATA_ASSIGN_OR_RETURN(std::optional<EdgeEntry> existing, store().GetEdge(request.edge_id));
+    if (existing && !existing->credential_hash.empty()) {
+      return AlreadyExistsError(fmt::format(
+          "edge '{}' is already enrolled (since {}). If it lost its credentials, an admin "
+          "re-admits it with `strata hub edge add --id {} --tenant {}`; then it can enrol again",
+          request.edge_id, ApiTime(existing->enrolled_ns), request.edge_id, existing->tenant));
+    }
+    if (existing && existing->tenant != request.tenant) {
+      return FailedPreconditionError(fmt::format(
+          "edge '{}' is registered under tenant '{}', not '{}': check edge.tenant in its "
+          "edge.yaml",
+          request.edge_id, existing->tenant, request.tenant));
+    }
+    STRATA_ASSIGN_OR_RETURN(MqttCredentials login,
+                            deps_.provision_edge(request.tenant, request.edge_id));
+    EdgeEntry entry;
+    entry.edge_id = request.edge_id;
+    entry.tenant = request.tenant;
+    entry.enrolled_ns = req.now_ns;
+    entry.credential_hash = Sha256Hex(login.password);
+    STRATA_RETURN_IF_ERROR(store().UpsertEdge(entry));
+    Reply reply;
+    reply.status = 201;
+    reply.body = json::parse(EncodeEnrolAnswer({request.edge_id, request.tenant, login}));
+    return reply;
+  }
+
   StatusOr<Reply> Metrics(const RouteRequest&) {
     return Reply{200, nullptr, deps_.metrics.RenderPrometheus(),
                  "text/plain; version=0.0.4; charset=utf-8"};
@@ -652,6 +692,7 @@ class Handlers {
  private:
   HubStore& store() { return deps_.store; }
   RouteDeps deps_;
+  std::mutex enrol_mu_;
 };
 
 }  // namespace
@@ -858,7 +899,7 @@ std::vector<Route> MakeApiRoutes(const RouteDeps& deps) {
                                         {"description", "what it is for, e.g. console: alice"}}},
                               {"role", {{"type", "string"},
                                         {"enum", {"viewer", "technician", "engineer",
-                                                  "admin"}}}}}}},
+                                                  "admin", "bootstrap"}}}}}}},
          .response_schema = created,
          .success_status = 201,
          .handler = bind(&Handlers::CreateToken)});
@@ -872,6 +913,33 @@ std::vector<Route> MakeApiRoutes(const RouteDeps& deps) {
        .params = {PathParam("id", "the token's public id")},
        .response_schema = Obj({{"id", Str()}, {"revoked", Bool()}}),
        .handler = bind(&Handlers::RevokeToken)});
+  add({.method = "POST",
+       .path = "/api/v1/enrol",
+       .role = Role::kBootstrap,
+       .tag = "edges",
+       .summary = "Enrol an edge: it gets its own broker login, once",
+       .description =
+           "Takes a bootstrap token (strata hub token create --role bootstrap) or an admin token. "
+           "Registers the edge and makes its MQTT login on the uplink broker, allowed only its "
+           "own topics. 409 when the edge is already enrolled (an admin re-admits it with "
+           "strata hub edge add) or when this hub does not enrol edges (uplink.provisioning).",
+       .request_schema = {{"type", "object"},
+                          {"required", {"edge_id", "tenant"}},
+                          {"additionalProperties", false},
+                          {"properties",
+                           {{"edge_id", Str("edge.id of the edge's edge.yaml")},
+                            {"tenant", Str("edge.tenant of the edge's edge.yaml")}}}},
+       .response_schema = Obj({{"edge_id", Str()},
+                               {"tenant", Str()},
+                               {"mqtt", Obj({{"username", Str()},
+                                             {"password", Str("shown this once; the hub keeps "
+                                                              "only its SHA-256")}})},
+                               {"topics", Obj({{"uplink", Str()},
+                                               {"ack", Str()},
+                                               {"reported", Str()},
+                                               {"desired", Str()}})}}),
+       .success_status = 201,
+       .handler = bind(&Handlers::Enrol)});
   add({.method = "GET",
        .path = "/metrics",
        .tag = "operations",

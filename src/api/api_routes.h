@@ -1,6 +1,6 @@
 // The REST API's routes (everything under /api/v1 but the OpenAPI document, plus /metrics and
 // /healthz), as a table for the server (api_server.h). Handlers read the HubStore and never
-// write to it, except the token routes.
+// write to it, except the token routes and enrolment.
 //
 // Thread-safe: handlers may run concurrently; they share only the store, the registry and
 // the health callback, which are thread-safe.
@@ -14,6 +14,7 @@
 #include "api/route.h"
 #include "core/metrics.h"
 #include "hub/store/hub_store.h"
+#include "uplink/enrolment.h"
 
 namespace strata::api {
 
@@ -34,6 +35,9 @@ struct RouteDeps {
   HubStore& store;
   MetricsRegistry& metrics;
   std::function<std::string()> health;  // "" = healthy; may be empty
+  // The broker side of POST /api/v1/enrol; empty: this hub does not enrol edges.
+  std::function<StatusOr<MqttCredentials>(std::string_view tenant, std::string_view edge_id)>
+      provision_edge;
 };
 
 std::vector<Route> MakeApiRoutes(const RouteDeps& deps);

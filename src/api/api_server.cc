@@ -93,7 +93,7 @@ bool Readable(const std::string& path) { return std::ifstream(path).good(); }
 ApiServer::ApiServer(HubStore& store, MetricsRegistry& metrics, ApiServerOptions options,
                      const Clock& clock)
     : store_(store), metrics_(metrics), options_(std::move(options)), clock_(clock) {
-  routes_ = MakeApiRoutes({store_, metrics_, options_.health});
+  routes_ = MakeApiRoutes({store_, metrics_, options_.health, options_.provision_edge});
   routes_.push_back({.method = "GET",
                      .path = "/api/v1/openapi.json",
                      .tag = "operations",
@@ -343,10 +343,17 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res,
           .GetCounter("strata_api_auth_failures_total", "API requests refused 401 or 403",
                       {{"reason", "role"}})
           .Add();
+      const std::string needs =
+          *route.role == Role::kBootstrap
+              ? std::string("a bootstrap or admin token")
+              : fmt::format("role {} or above", RoleName(*route.role));
+      const std::string note = auth->token->role == Role::kBootstrap
+                                   ? " (a bootstrap token can only enrol edges)"
+                                   : "";
       SetError(res, 403,
-               fmt::format("{} {} needs role {} or above; token {} (\"{}\") has role {}",
-                           route.method, route.path, RoleName(*route.role), auth->token->id,
-                           auth->token->name, RoleName(auth->token->role)),
+               fmt::format("{} {} needs {}; token {} (\"{}\") has role {}{}", route.method,
+                           route.path, needs, auth->token->id, auth->token->name,
+                           RoleName(auth->token->role), note),
                {{"required_role", std::string(RoleName(*route.role))},
                 {"role", std::string(RoleName(auth->token->role))}});
       return;

@@ -33,6 +33,7 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "hub/store/hub_store.h"
+#include "uplink/enrolment.h"
 
 namespace httplib {
 class Server;
@@ -41,6 +42,9 @@ struct Response;
 }  // namespace httplib
 
 namespace strata::api {
+
+using ProvisionEdge =
+    std::function<StatusOr<MqttCredentials>(std::string_view tenant, std::string_view edge_id)>;
 
 struct ApiServerOptions {
   // "host:port"; port 0 picks a free port (see ApiServer::port()). IPv6 as "[::1]:8443".
@@ -56,6 +60,9 @@ struct ApiServerOptions {
   std::string static_dir;
   // Returns "" when the hub is healthy, else what is wrong (GET /healthz answers 503 with it).
   std::function<std::string()> health;
+  // Gives an enrolling edge its own broker login (POST /api/v1/enrol); empty: this hub does not
+  // enrol edges (the route answers 409 saying how to turn it on).
+  ProvisionEdge provision_edge;
 };
 
 class ApiServer {

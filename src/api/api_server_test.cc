@@ -13,6 +13,7 @@
 #include "api/api_test_fixture.h"
 #include "api/auth.h"
 #include "api/route.h"
+#include "core/sha256.h"
 
 namespace strata::api::testing {
 namespace {
@@ -24,7 +25,8 @@ std::string Header(const Response& r, const std::string& name) {
   return it == r.headers.end() ? "" : it->second;
 }
 
-const Role kRoles[] = {Role::kViewer, Role::kTechnician, Role::kEngineer, Role::kAdmin};
+const Role kRoles[] = {Role::kViewer, Role::kTechnician, Role::kEngineer, Role::kAdmin,
+                       Role::kBootstrap};
 
 class ApiServerTest : public ApiTest {
  protected:
@@ -45,8 +47,15 @@ class ApiServerTest : public ApiTest {
     return path;
   }
   std::string BodyFor(const Route& route) {
-    return route.request_schema.is_null() ? "" : R"({"name":"made by a test","role":"viewer"})";
+    if (route.request_schema.is_null()) return "";
+    // Each enrolment a new edge: an edge enrols once.
+    if (route.path == "/api/v1/enrol") {
+      return json{{"edge_id", "edge-new-" + std::to_string(++enrolled_)}, {"tenant", "acme"}}
+          .dump();
+    }
+    return R"({"name":"made by a test","role":"viewer"})";
   }
+  int enrolled_ = 0;
 };
 
 TEST_F(ApiServerTest, EveryRouteAndRoleGetsTheAnswerItsRoleAllows) {
@@ -73,6 +82,65 @@ TEST_F(ApiServerTest, EveryRouteAndRoleGetsTheAnswerItsRoleAllows) {
       }
     }
   }
+}
+
+TEST_F(ApiServerTest, AnEdgeEnrolsOnceWithABootstrapTokenAndTheHubKeepsOnlyTheHashOfItsLogin) {
+  Response r = Call("POST", "/api/v1/enrol", TokenOf(Role::kBootstrap),
+                    R"({"edge_id":"edge-9","tenant":"acme"})");
+  ASSERT_EQ(r.status, 201) << r.text;
+  EXPECT_EQ(r.body["mqtt"]["username"], "edge-9");
+  EXPECT_EQ(r.body["mqtt"]["password"], "password-of-edge-9");
+  EXPECT_EQ(r.body["topics"]["ack"], "strata/v1/acme/edge/edge-9/ack");
+  auto entry = real_store_->GetEdge("edge-9");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->tenant, "acme");
+  EXPECT_EQ((*entry)->credential_hash, Sha256Hex("password-of-edge-9"));
+  EXPECT_EQ((*entry)->credential_hash.find("password"), std::string::npos);
+
+  // Once: a second claim on the id is refused and nothing is provisioned for it.
+  Response again = Call("POST", "/api/v1/enrol", TokenOf(Role::kBootstrap),
+                        R"({"edge_id":"edge-9","tenant":"acme"})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.text.find("strata hub edge add --id edge-9 --tenant acme"), std::string::npos)
+      << again.text;
+  {
+    std::lock_guard lock(provisioned_mu_);
+    EXPECT_EQ(provisioned_.size(), 1u);
+  }
+  // An edge registered by hand under one tenant cannot enrol under another.
+  EdgeEntry by_hand;
+  by_hand.edge_id = "edge-10";
+  by_hand.tenant = "acme";
+  ASSERT_TRUE(real_store_->UpsertEdge(by_hand).ok());
+  Response other = Call("POST", "/api/v1/enrol", TokenOf(Role::kBootstrap),
+                        R"({"edge_id":"edge-10","tenant":"globex"})");
+  EXPECT_EQ(other.status, 409);
+  EXPECT_NE(other.text.find("tenant 'acme', not 'globex'"), std::string::npos) << other.text;
+
+  // Bad bodies name the key.
+  Response bad = Call("POST", "/api/v1/enrol", TokenOf(Role::kBootstrap),
+                      R"({"edge_id":"a/b","tenant":"acme"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.text.find("edge_id"), std::string::npos) << bad.text;
+
+  // A bootstrap token reads nothing.
+  Response read = Get("/api/v1/edges", TokenOf(Role::kBootstrap));
+  EXPECT_EQ(read.status, 403);
+  EXPECT_NE(read.text.find("a bootstrap token can only enrol edges"), std::string::npos)
+      << read.text;
+}
+
+TEST_F(ApiServerTest, AHubThatDoesNotProvisionSaysHowToTurnEnrolmentOn) {
+  ApiServerOptions o;
+  o.listen = "127.0.0.1:0";
+  StartServer(o);
+  Response r = Call("POST", "/api/v1/enrol", TokenOf(Role::kBootstrap),
+                    R"({"edge_id":"edge-9","tenant":"acme"})");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.text.find("uplink.provisioning: dynsec"), std::string::npos) << r.text;
+  auto entry = real_store_->GetEdge("edge-9");
+  ASSERT_TRUE(entry.ok());
+  EXPECT_FALSE(entry->has_value());
 }
 
 TEST_F(ApiServerTest, UnauthenticatedRequestsGetA401ThatSaysWhy) {

@@ -158,7 +158,8 @@ void ApiTest::SetUp() {
                                     kNow - 30 * 60 * kSec));
   Ingest(std::move(alr));
 
-  for (Role role : {Role::kViewer, Role::kTechnician, Role::kEngineer, Role::kAdmin}) {
+  for (Role role :
+       {Role::kViewer, Role::kTechnician, Role::kEngineer, Role::kAdmin, Role::kBootstrap}) {
     auto secret = CreateApiToken(*real_store_, role, std::string(RoleName(role)) + " token",
                                  kNow - 3600 * kSec);
     ASSERT_TRUE(secret.ok()) << secret.status().ToString();
@@ -168,6 +169,14 @@ void ApiTest::SetUp() {
   ApiServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
   server_options.threads = 4;
+  // The broker side of enrolment, recorded (tests/uplink_e2e_test.cc runs the real one against
+  // mosquitto's dynamic security plugin).
+  server_options.provision_edge = [this](std::string_view tenant, std::string_view edge_id) {
+    std::lock_guard lock(provisioned_mu_);
+    provisioned_.emplace_back(tenant, edge_id);
+    return StatusOr<MqttCredentials>(
+        MqttCredentials{std::string(edge_id), "password-of-" + std::string(edge_id)});
+  };
   StartServer(server_options);
 }
 

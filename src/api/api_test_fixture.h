@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,8 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<ApiServer> server_;
   std::map<Role, std::string> tokens_;
   std::map<std::string, uint64_t> next_seq_;  // per stream
+  std::mutex provisioned_mu_;
+  std::vector<std::pair<std::string, std::string>> provisioned_;  // (tenant, edge id) enrolled
 };
 
 }  // namespace strata::api::testing

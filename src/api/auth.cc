@@ -1,11 +1,10 @@
 #include "api/auth.h"
 
-#include <openssl/rand.h>
-
 #include <cctype>
 
 #include <fmt/format.h>
 
+#include "core/secret.h"
 #include "core/sha256.h"
 
 namespace strata::api {
@@ -15,45 +14,6 @@ constexpr size_t kIdBytes = 4;       // 8 hex digits
 constexpr size_t kSecretBytes = 32;  // 256 bits, 52 base32 characters
 constexpr size_t kSecretChars = 52;
 constexpr int kIdAttempts = 8;
-
-StatusOr<std::string> RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    return UnavailableError(
-        "the system's random generator (OpenSSL RAND_bytes) failed; a token cannot be made "
-        "safely: check that /dev/urandom is readable");
-  }
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
-
-// RFC 4648 base32, lower case, without padding.
-std::string Base32(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
-  return out;
-}
 
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {

@@ -6,7 +6,8 @@
 // (HubStore::CreateToken); the token itself is shown once, when it is created.
 //
 // Requests carry it as "Authorization: Bearer st_...". A route names the least role it needs;
-// roles are ordered viewer < technician < engineer < admin.
+// roles are ordered viewer < technician < engineer < admin; a bootstrap token can only enrol
+// edges.
 //
 // Thread-safe: free functions; they call the HubStore, which is thread-safe.
 #pragma once
@@ -24,8 +25,11 @@ namespace strata::api {
 inline constexpr std::string_view kTokenPrefix = "st_";
 inline constexpr size_t kMaxTokenNameBytes = 200;
 
-// True when `held` is `needed` or above it.
+// True when `held` is `needed` or above it. A bootstrap token holds no other role; a route that
+// needs `bootstrap` (enrolment) is open to bootstrap and admin tokens.
 inline bool RoleAtLeast(Role held, Role needed) {
+  if (needed == Role::kBootstrap) return held == Role::kBootstrap || held == Role::kAdmin;
+  if (held == Role::kBootstrap) return false;
   return static_cast<uint8_t>(held) >= static_cast<uint8_t>(needed);
 }
 

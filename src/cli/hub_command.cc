@@ -8,6 +8,7 @@
 #include "api/auth.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "hub/broker_provisioner.h"
 #include "hub/hub_config.h"
 #include "hub/hub_ingest.h"
 #include "hub/store/hub_store.h"
@@ -58,9 +59,14 @@ int RunHub(const HubOptions& o) {
   std::unique_ptr<HubStore> store = OpenFromConfig("hub", o.config, &config, &code);
   if (!store) return code;
   if (o.check) {
-    fmt::print("{}: OK — hub '{}', store {}, uplink broker {} (shared group '{}'), API on {}\n",
-               o.config, config.hub_id, EngineName(config.store), config.ingest.broker.Endpoint(),
-               config.ingest.shared_group, config.api.listen);
+    fmt::print(
+        "{}: OK — hub '{}', store {}, uplink broker {} (shared group '{}'), API on {}, "
+        "enrolment {}\n",
+        o.config, config.hub_id, EngineName(config.store), config.ingest.broker.Endpoint(),
+        config.ingest.shared_group, config.api.listen,
+        config.provisioning == HubConfig::Provisioning::kDynsec
+            ? "on (edge logins through mosquitto dynamic security)"
+            : "off (strata hub edge add)");
     return kExitOk;
   }
   MetricsRegistry metrics;
@@ -69,6 +75,20 @@ int RunHub(const HubOptions& o) {
   config.api.health = [&ingest]() -> std::string {
     return ingest.connected() ? "" : "the hub is not connected to the uplink broker";
   };
+  std::unique_ptr<DynsecProvisioner> provisioner;
+  if (config.provisioning == HubConfig::Provisioning::kDynsec) {
+    StatusOr<std::unique_ptr<DynsecProvisioner>> p =
+        DynsecProvisioner::Start(config.ingest.broker, config.hub_id);
+    if (!p.ok()) {
+      spdlog::error("hub cannot start enrolment: {}", p.status().message());
+      return kExitFailure;
+    }
+    provisioner = std::move(*p);
+    config.api.provision_edge = [&provisioner](std::string_view tenant,
+                                               std::string_view edge_id) {
+      return provisioner->ProvisionEdge(tenant, edge_id);
+    };
+  }
   api::ApiServer server(*store, metrics, config.api);
   if (Status s = server.Start(); !s.ok()) {
     spdlog::error("hub cannot start the API: {}", s.message());
@@ -97,7 +117,7 @@ int RunTokenCreate(const HubOptions& o) {
   if (!role) {
     fmt::print(stderr,
                "strata hub token create: --role '{}' is not a role: use viewer, technician, "
-               "engineer or admin\n",
+               "engineer, admin, or bootstrap (only enrols edges)\n",
                o.role);
     return kExitUsage;
   }
@@ -130,6 +150,11 @@ int RunEdgeAdd(const HubOptions& o) {
   int code = kExitOk;
   std::unique_ptr<HubStore> store = OpenFromConfig("hub edge add", o.config, &config, &code);
   if (!store) return code;
+  StatusOr<std::optional<EdgeEntry>> before = store->GetEdge(o.edge_id);
+  if (!before.ok()) {
+    fmt::print(stderr, "strata hub edge add: {}\n", before.status().message());
+    return kExitFailure;
+  }
   EdgeEntry edge;
   edge.edge_id = o.edge_id;
   edge.tenant = o.tenant;
@@ -140,6 +165,11 @@ int RunEdgeAdd(const HubOptions& o) {
   }
   fmt::print("edge '{}' of tenant '{}' is enrolled: the hub accepts its uplink on {}\n", o.edge_id,
              o.tenant, UplinkTopic(o.tenant, o.edge_id, "<stream>"));
+  if (*before && !(*before)->credential_hash.empty()) {
+    fmt::print(
+        "it had enrolled with a bootstrap token before: it may now enrol again (with its "
+        "bootstrap token) to get a new broker login\n");
+  }
   return kExitOk;
 }
 
@@ -162,7 +192,9 @@ CommandRunner AddHubCommand(CLI::App& root) {
   CLI::App* create = token->add_subcommand(
       "create", "Create an API token and print it once (stdout); only its hash is stored");
   create->fallthrough();
-  create->add_option("--role", o->role, "viewer, technician, engineer or admin")
+  create->add_option("--role", o->role,
+                     "viewer, technician, engineer, admin; or bootstrap: a token to put on new "
+                     "edges, good only to enrol them (docs/uplink.md#enrolment)")
       ->capture_default_str();
   create->add_option("--name", o->name, "What the token is for, e.g. \"console: alice\"")
       ->required();
@@ -171,7 +203,9 @@ CommandRunner AddHubCommand(CLI::App& root) {
   edge->require_subcommand(1);
   edge->fallthrough();
   CLI::App* add =
-      edge->add_subcommand("add", "Enrol an edge by hand: the hub then accepts its uplink batches");
+      edge->add_subcommand("add",
+                           "Enrol an edge by hand: the hub then accepts its uplink batches. An "
+                           "edge that enrolled with a bootstrap token may then enrol again");
   add->fallthrough();
   add->add_option("--id", o->edge_id, "The edge's id (edge.id in its edge.yaml)")->required();
   add->add_option("--tenant", o->tenant, "The edge's tenant (edge.tenant)")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "uplink/uplink_batch.h"
@@ -183,6 +184,35 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     u.heartbeat_ns = uplink->Duration("heartbeat", u.heartbeat_ns);
     if (u.heartbeat_ns < kNsPerMs * 100)
       uplink->Get("heartbeat").Fail("heartbeat must be >= 100ms");
+    if (auto enrol = uplink->Find("enrol")) {
+      if (!u.broker.username.empty()) {
+        enrol->Fail(
+            "uplink has both a username and enrol: give either the login the hub gave this edge "
+            "(username, password_env) or enrol (the edge gets its login itself)");
+      }
+      EnrolOptions e;
+      e.hub_url = enrol->String("hub");
+      if (e.hub_url.rfind("http://", 0) != 0 && e.hub_url.rfind("https://", 0) != 0) {
+        enrol->Get("hub").Fail(
+            "hub is the hub's API URL, like http://hub.example:8080 or https://hub.example:8443");
+      }
+      if (auto env = enrol->Find("token_env")) {
+        // Unset is fine once the edge has enrolled: the token is only needed the first time.
+        e.token_source = "$" + env->AsString();
+        const char* value = std::getenv(env->AsString().c_str());
+        e.token = value == nullptr ? "" : value;
+      } else {
+        e.token = enrol->String("token", "");
+        e.token_source = "uplink.enrol.token";
+      }
+      if (enrol->Has("ca_file")) e.ca_file = enrol->Path("ca_file");
+      e.credentials_file = enrol->Has("credentials")
+                               ? enrol->Path("credentials")
+                               : (std::filesystem::path(c.store_path).parent_path() /
+                                  (c.edge_id + ".uplink-login.json"))
+                                     .string();
+      u.enrol = std::move(e);
+    }
     c.uplink = std::move(u);
   }
   if (auto metrics = root.Find("metrics")) {

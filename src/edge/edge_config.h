@@ -22,8 +22,13 @@
 //   alerts: {connector: plant, topic: strata/alerts}  # publish alert events via that broker
 //   uplink:                            # forward everything to a hub (docs/uplink.md)
 //     broker: {host: hub.example, port: 8883}
-//     username: edge-1                 # the credentials the hub gave at enrolment
+//     username: edge-1                 # a login made by hand (scripts/broker-acl.sh), or:
 //     password_env: STRATA_UPLINK_PASSWORD
+//     enrol:                           # get the edge's own login from the hub, once
+//       hub: https://hub.example:8443  # the hub's API
+//       token_env: STRATA_BOOTSTRAP_TOKEN   # a bootstrap token (needed until enrolled)
+//       ca_file: hub-ca.pem            # https: the CA of the hub's certificate
+//       credentials: edge-1.uplink-login.json   # default: next to the store, mode 0600
 //     tls: {ca_file: ca.pem}
 //     batch: 5000                      # records per batch, at most
 //     max_inflight: 4                  # unacknowledged batches per stream

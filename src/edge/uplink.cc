@@ -27,6 +27,9 @@ Uplink::Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, Metric
       on_ack_(std::move(on_ack)),
       clock_(clock),
       health_(std::move(health)),
+      enrol_failures_(metrics.GetCounter(
+          "strata_edge_uplink_enrol_failures_total",
+          "Enrolment attempts that did not get the edge its broker login (retried)")),
       bad_acks_(metrics.GetCounter("strata_edge_uplink_bad_acks_total",
                                    "Messages on the ack topic that were not a valid ack")),
       read_errors_(metrics.GetCounter("strata_edge_uplink_read_errors_total",
@@ -54,6 +57,14 @@ Uplink::~Uplink() { Stop(); }
 
 Status Uplink::Start(std::unique_ptr<Store> reader) {
   reader_ = std::move(reader);
+  tokens_ns_ = started_ns_ = clock_.NowNs();
+  next_heartbeat_ns_ = started_ns_;
+  if (!options_.enrol) STRATA_RETURN_IF_ERROR(Connect());
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+Status Uplink::Connect() {
   MqttPublisher::Options o = PublisherOptionsFor(options_.broker);
   if (o.client_id.empty()) o.client_id = fmt::format("strata-{}-uplink", options_.edge_id);
   o.clean_session = false;  // acks published while we reconnect still reach us
@@ -64,12 +75,63 @@ Status Uplink::Start(std::unique_ptr<Store> reader) {
     OnMessage(topic, payload);
   };
   STRATA_ASSIGN_OR_RETURN(publisher_, MqttPublisher::Connect(o, 0));
-  tokens_ns_ = started_ns_ = clock_.NowNs();
-  next_heartbeat_ns_ = started_ns_;
-  thread_ = std::thread([this] { Run(); });
+  live_.store(publisher_.get());
   spdlog::info("uplink: forwarding to {} as edge '{}' of tenant '{}'", options_.broker.Endpoint(),
                options_.edge_id, options_.tenant);
   return Status::Ok();
+}
+
+bool Uplink::Pause(int64_t ns) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, std::chrono::nanoseconds(ns), [&] { return stop_; });
+}
+
+bool Uplink::AcquireLogin() {
+  const EnrolOptions& e = *options_.enrol;
+  constexpr int64_t kMaxWaitNs = 60 * kNsPerSec;
+  std::string last_problem;
+  int64_t wait_ns = kNsPerSec;
+  while (true) {
+    StatusOr<MqttCredentials> kept = LoadCredentials(e.credentials_file);
+    if (kept.ok()) {
+      options_.broker.username = kept->username;
+      options_.broker.password = kept->password;
+      spdlog::info("uplink: using the broker login '{}' from {}", kept->username,
+                   e.credentials_file);
+      return true;
+    }
+    Status problem = kept.status();
+    if (problem.code() == StatusCode::kNotFound) {
+      StatusOr<EnrolAnswer> answer = EnrolWithHub(e, options_.tenant, options_.edge_id);
+      if (answer.ok()) {
+        if (Status saved = SaveCredentials(e.credentials_file, *answer); !saved.ok()) {
+          // Used now; after a restart the edge would have to be re-admitted on the hub.
+          spdlog::error("uplink: enrolled, but {}: keep this edge running and fix the disk",
+                        saved.message());
+        }
+        options_.broker.username = answer->mqtt.username;
+        options_.broker.password = answer->mqtt.password;
+        spdlog::info("uplink: enrolled with the hub at {}; the broker login '{}' is kept in {}",
+                     e.hub_url, answer->mqtt.username, e.credentials_file);
+        return true;
+      }
+      problem = answer.status();
+    }
+    enrol_failures_.Add();
+    const bool transient = problem.code() == StatusCode::kUnavailable;
+    if (problem.message() != last_problem) {
+      if (transient) {
+        spdlog::warn("uplink: not enrolled yet: {}; retrying (the edge keeps collecting)",
+                     problem.message());
+      } else {
+        spdlog::error("uplink: cannot enrol: {}; retrying every {} s (the edge keeps collecting)",
+                      problem.message(), kMaxWaitNs / kNsPerSec);
+      }
+      last_problem = problem.message();
+    }
+    wait_ns = transient ? std::min(wait_ns * 2, kMaxWaitNs) : kMaxWaitNs;
+    if (!Pause(wait_ns)) return false;
+  }
 }
 
 void Uplink::Stop() {
@@ -80,6 +142,7 @@ void Uplink::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  live_.store(nullptr);
   publisher_.reset();
 }
 
@@ -112,6 +175,13 @@ void Uplink::OnMessage(std::string_view, std::string_view payload) {
 }
 
 void Uplink::Run() {
+  if (options_.enrol) {
+    if (!AcquireLogin()) return;
+    for (Status s = Connect(); !s.ok(); s = Connect()) {
+      spdlog::error("uplink: cannot start the MQTT client: {}", s.message());
+      if (!Pause(5 * kNsPerSec)) return;
+    }
+  }
   std::vector<std::pair<std::string, uint64_t>> acks;
   while (true) {
     {

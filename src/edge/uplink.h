@@ -18,6 +18,7 @@
 // Start/Stop from one controlling thread; Wake and the accessors from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +35,7 @@
 #include "connectors/mqtt/mqtt_publisher.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "edge/enrolment_client.h"
 #include "store/store.h"
 
 namespace strata {
@@ -48,6 +51,9 @@ struct UplinkOptions {
   int64_t max_ack_timeout_ns = 300 * kNsPerSec;
   int64_t poll_ns = 200 * kNsPerMs;       // how often to look for new data without a Wake
   int64_t heartbeat_ns = 30 * kNsPerSec;  // how often to report health on .../reported
+  // Set: the broker login comes from enrolment (the credentials file, or the hub's API the first
+  // time) instead of broker.username/password.
+  std::optional<EnrolOptions> enrol;
 };
 
 class Uplink {
@@ -67,7 +73,9 @@ class Uplink {
   Uplink& operator=(const Uplink&) = delete;
 
   // Starts the MQTT client (connecting in the background: the hub or broker may be away) and
-  // the sender thread. `reader` is a read-only store on the edge's database (the writer belongs
+  // the sender thread. With `enrol`, the sender thread first gets the edge's login (from the
+  // credentials file, else from the hub, retrying while the hub is away or refuses) and only
+  // then connects; the edge keeps collecting meanwhile. `reader` is a read-only store on the edge's database (the writer belongs
   // to the pipeline).
   Status Start(std::unique_ptr<Store> reader);
   void Stop();
@@ -77,7 +85,10 @@ class Uplink {
 
   // The highest seq of `stream` the hub acknowledged since start (0 = none yet).
   uint64_t acked_through(std::string_view stream) const;
-  bool connected() const { return publisher_ && publisher_->connected(); }
+  bool connected() const {
+    const MqttPublisher* p = live_.load();
+    return p != nullptr && p->connected();
+  }
 
  private:
   struct InFlight {
@@ -98,6 +109,13 @@ class Uplink {
   };
 
   void Run();
+  // Creates the MQTT client with the broker login in options_.broker.
+  Status Connect();
+  // The login from the credentials file or, the first time, from the hub; false when stopped
+  // before it came.
+  bool AcquireLogin();
+  // Waits up to `ns` or until Stop; false when stopped.
+  bool Pause(int64_t ns);
   void OnMessage(std::string_view topic, std::string_view payload);
   void ApplyAcks(std::vector<std::pair<std::string, uint64_t>>& acks);
   void CheckTimeouts(int64_t now);
@@ -113,7 +131,8 @@ class Uplink {
   HealthSource health_;
   int64_t started_ns_ = 0;
   int64_t next_heartbeat_ns_ = 0;
-  std::unique_ptr<MqttPublisher> publisher_;
+  std::unique_ptr<MqttPublisher> publisher_;  // created by Start, or by the sender thread
+  std::atomic<MqttPublisher*> live_{nullptr};  // publisher_ once it exists, for connected()
   std::vector<StreamState> streams_;  // sender thread only
   double tokens_ = 0;                 // rate cap bucket, records
   int64_t tokens_ns_ = 0;
@@ -126,6 +145,7 @@ class Uplink {
   std::map<std::string, uint64_t, std::less<>> acked_;  // for acked_through()
   std::thread thread_;
 
+  Counter& enrol_failures_;
   Counter& bad_acks_;
   Counter& read_errors_;
   Gauge& connected_gauge_;

@@ -74,6 +74,23 @@ HubConfig ReadHubConfig(ConfigNode& root) {
       uplink->Get("max_batch").Fail("max_batch must be between 1KiB and 256MiB");
     }
     c.ingest.require_enrolment = uplink->Bool("require_enrolment", c.ingest.require_enrolment);
+    const std::string provisioning = uplink->String("provisioning", "none");
+    if (provisioning == "dynsec") {
+      c.provisioning = HubConfig::Provisioning::kDynsec;
+      if (c.ingest.broker.username.empty()) {
+        uplink->Get("provisioning")
+            .Fail(
+                "provisioning: dynsec needs uplink.username and password_env: the admin login "
+                "of mosquitto's dynamic security plugin (scripts/broker-dynsec.sh makes it)");
+      }
+    } else if (provisioning != "none") {
+      uplink->Get("provisioning")
+          .Fail(fmt::format(
+              "unknown provisioning '{}': use none (edges are given their broker logins by "
+              "hand) or dynsec (the hub makes each enrolling edge its own login through "
+              "mosquitto's dynamic security plugin)",
+              provisioning));
+    }
   } else {
     c.ingest.broker.client_id = fmt::format("strata-hub-{}", c.hub_id);
   }

@@ -11,6 +11,7 @@
 //     shared_group: strata-hubs         # MQTT 5 shared subscription; "" = one hub only
 //     max_batch: 16MiB                  # larger batches are refused
 //     require_enrolment: true           # refuse batches of edges not enrolled
+//     provisioning: none                # dynsec: enrolling edges get their own broker login
 //   api:                                # docs/api.md
 //     listen: 127.0.0.1:8080
 //     tls: {cert_file: hub.pem, key_file: hub.key}
@@ -34,6 +35,10 @@ struct HubConfig {
   HubStoreOptions store;
   HubIngestOptions ingest;
   api::ApiServerOptions api;
+  // How an enrolling edge gets its broker login (docs/uplink.md#enrolment): kNone = it cannot
+  // enrol through the API (edges are added with `strata hub edge add`, logins made by hand).
+  enum class Provisioning { kNone, kDynsec };
+  Provisioning provisioning = Provisioning::kNone;
 
   // Reads and validates the file; errors name file, line and key.
   static StatusOr<HubConfig> Load(const std::string& path);

@@ -9,7 +9,8 @@ namespace strata {
 
 namespace {
 
-constexpr std::string_view kRoleNames[] = {"viewer", "technician", "engineer", "admin"};
+constexpr std::string_view kRoleNames[] = {"viewer", "technician", "engineer", "admin",
+                                           "bootstrap"};
 
 }  // namespace
 

@@ -140,7 +140,16 @@ struct EdgeEntry {
 
 // --- API tokens ---
 
-enum class Role : uint8_t { kViewer = 0, kTechnician = 1, kEngineer = 2, kAdmin = 3 };
+// viewer < technician < engineer < admin, each able to do what the ones below can. `bootstrap`
+// stands apart: a token an installer puts on new edges, good only to enrol them
+// (POST /api/v1/enrol) — never to read the fleet's data.
+enum class Role : uint8_t {
+  kViewer = 0,
+  kTechnician = 1,
+  kEngineer = 2,
+  kAdmin = 3,
+  kBootstrap = 4
+};
 std::string_view RoleName(Role role);                  // "viewer", ...
 std::optional<Role> ParseRole(std::string_view name);  // nullopt for anything else
 
