@@ -80,7 +80,7 @@ HubConfig ReadHubConfig(ConfigNode& root) {
       if (c.ingest.broker.username.empty()) {
         uplink->Get("provisioning")
             .Fail(
-                "provisioning: dynsec needs uplink.username and password_env: the admin login "
+                "dynsec needs uplink.username and password_env: the admin login "
                 "of mosquitto's dynamic security plugin (scripts/broker-dynsec.sh makes it)");
       }
     } else if (provisioning != "none") {
