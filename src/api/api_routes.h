@@ -31,13 +31,16 @@ inline constexpr size_t kAlertScanRecords = 10000;
 // A range that is not given covers this much time, ending now.
 inline constexpr int64_t kDefaultSpanNs = 3600LL * 1'000'000'000;
 
+// Gives an enrolling edge its own broker login (the hub's BrokerProvisioner).
+using ProvisionEdge =
+    std::function<StatusOr<MqttCredentials>(std::string_view tenant, std::string_view edge_id)>;
+
 struct RouteDeps {
   HubStore& store;
   MetricsRegistry& metrics;
   std::function<std::string()> health;  // "" = healthy; may be empty
   // The broker side of POST /api/v1/enrol; empty: this hub does not enrol edges.
-  std::function<StatusOr<MqttCredentials>(std::string_view tenant, std::string_view edge_id)>
-      provision_edge;
+  ProvisionEdge provision_edge;
 };
 
 std::vector<Route> MakeApiRoutes(const RouteDeps& deps);

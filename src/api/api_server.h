@@ -28,12 +28,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/api_routes.h"
 #include "api/route.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/status.h"
 #include "hub/store/hub_store.h"
-#include "uplink/enrolment.h"
 
 namespace httplib {
 class Server;
@@ -42,9 +42,6 @@ struct Response;
 }  // namespace httplib
 
 namespace strata::api {
-
-using ProvisionEdge =
-    std::function<StatusOr<MqttCredentials>(std::string_view tenant, std::string_view edge_id)>;
 
 struct ApiServerOptions {
   // "host:port"; port 0 picks a free port (see ApiServer::port()). IPv6 as "[::1]:8443".
