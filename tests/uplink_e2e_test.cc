@@ -17,13 +17,13 @@
 #include <string>
 #include <tuple>
 
+#include "api/api_server.h"
+#include "api/auth.h"
 #include "connectors/mqtt/mqtt_publisher.h"
+#include "core/sha256.h"
 #include "core/time_util.h"
 #include "core/version.h"
 #include "edge/edge_agent.h"
-#include "api/api_server.h"
-#include "api/auth.h"
-#include "core/sha256.h"
 #include "edge/enrolment_client.h"
 #include "hub/broker_provisioner.h"
 #include "hub/hub_config.h"
@@ -883,9 +883,9 @@ struct EnrollingHub {
   std::string bootstrap_id;
 
   std::string EdgeYamlFor(const std::string& edge_id, const std::string& token_env) const {
-    std::string yaml =
-        EdgeYaml(edge_id, plant->port(), dir.path(),
-                 fmt::format("  enrol: {{hub: \"{}\", token_env: {}}}", api->base_url(), token_env));
+    std::string yaml = EdgeYaml(
+        edge_id, plant->port(), dir.path(),
+        fmt::format("  enrol: {{hub: \"{}\", token_env: {}}}", api->base_url(), token_env));
     const std::string plant_uplink =
         fmt::format("uplink:\n  broker: {{host: 127.0.0.1, port: {}}}", plant->port());
     const size_t at = yaml.find(plant_uplink);
@@ -978,8 +978,8 @@ TEST(Enrolment, ABootstrapTokenGetsTheEdgeItsOwnLoginWhichOnlyReachesItsOwnTopic
     WaitReceiving(edge);
     auto pub = MustPublisher(hub->plant->port());
     PublishReadings(*pub, "edge-e", NowNs() / kNsPerMs - 60'000, 500);
-    ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub->store, "edge-e", "obs") == 1500; },
-                          seconds(60)))
+    ASSERT_TRUE(
+        WaitUntil([&] { return HubThrough(*hub->store, "edge-e", "obs") == 1500; }, seconds(60)))
         << HubThrough(*hub->store, "edge-e", "obs");
     edge.Stop();
   }
@@ -1008,8 +1008,7 @@ TEST(Enrolment, ABootstrapTokenGetsTheEdgeItsOwnLoginWhichOnlyReachesItsOwnTopic
                        R"({"edge_id":"edge-e","tenant":"acme"})");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 409);
-  EXPECT_NE(again->body.find("strata hub edge add --id edge-e"), std::string::npos)
-      << again->body;
+  EXPECT_NE(again->body.find("strata hub edge add --id edge-e"), std::string::npos) << again->body;
 
   // Nobody gets on the uplink broker without a login; the edge's login publishes only on its
   // own topics: a batch of another (enrolled) edge on that edge's topic never reaches the hub.
@@ -1037,6 +1036,49 @@ TEST(Enrolment, ABootstrapTokenGetsTheEdgeItsOwnLoginWhichOnlyReachesItsOwnTopic
   EXPECT_EQ(HubThrough(*hub->store, "edge-other", "obs"), 0u);
   forger->reset();
 
+  // A broker admin who changes the hub's login makes the plugin end the hub's MQTT 5 sessions
+  // with a DISCONNECT ("administrative action"); the hub comes back by itself, and what follows
+  // still reaches it.
+  {
+    ChildProcess::Options o;
+    o.argv = {"mosquitto_ctrl",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              std::to_string(hub->uplink->port()),
+              "-u",
+              "hub-admin",
+              "-P",
+              "hub-admin-secret",
+              "dynsec",
+              "setClientPassword",
+              "hub-admin",
+              "hub-admin-secret"};
+    o.log_file = hub->dir.File("kick.log");
+    auto ctrl = ChildProcess::Spawn(o);
+    ASSERT_TRUE(ctrl.ok());
+    ASSERT_EQ((*ctrl)->WaitFor(30 * kNsPerSec).value_or(-1), 0)
+        << testing::ReadTextFile(o.log_file);
+    const auto broker_log = [&] {
+      return testing::ReadTextFile(hub->dir.File("uplink-broker.log"));
+    };
+    ASSERT_TRUE(WaitUntil([&] {
+      return broker_log().find(
+                 "Client strata-hub-hub-test been disconnected by administrative "
+                 "action") != std::string::npos;
+    })) << broker_log();
+    const auto hub_connections = [&] {
+      const std::string log = broker_log();
+      size_t n = 0;
+      for (size_t at = 0; (at = log.find("as strata-hub-hub-test (p5", at)) != std::string::npos;
+           ++at) {
+        ++n;
+      }
+      return n;
+    };
+    EXPECT_TRUE(WaitUntil([&] { return hub_connections() >= 2; })) << broker_log();
+  }
+
   // After a restart the edge uses its kept login: the bootstrap token is no longer needed.
   ASSERT_TRUE(hub->store->RevokeToken(hub->bootstrap_id).ok());
   {
@@ -1045,8 +1087,8 @@ TEST(Enrolment, ABootstrapTokenGetsTheEdgeItsOwnLoginWhichOnlyReachesItsOwnTopic
     WaitReceiving(edge);
     auto pub = MustPublisher(hub->plant->port());
     PublishReadings(*pub, "edge-e", NowNs() / kNsPerMs - 30'000, 500);
-    ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub->store, "edge-e", "obs") == 3000; },
-                          seconds(60)))
+    ASSERT_TRUE(
+        WaitUntil([&] { return HubThrough(*hub->store, "edge-e", "obs") == 3000; }, seconds(60)))
         << HubThrough(*hub->store, "edge-e", "obs");
     EXPECT_EQ(edge.metrics().Sum("strata_edge_uplink_enrol_failures_total"), 0);
     edge.Stop();
@@ -1058,8 +1100,8 @@ TEST(Enrolment, ABootstrapTokenGetsTheEdgeItsOwnLoginWhichOnlyReachesItsOwnTopic
 TEST(Enrolment, AnEdgeWhoseTokenIsRefusedKeepsCollectingAndEnrolsWithAGoodOne) {
   auto hub = MustEnrollingHub();
   ASSERT_TRUE(hub);
-  setenv("STRATA_TEST_BAD_BOOTSTRAP", "st_00000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-         1);
+  setenv("STRATA_TEST_BAD_BOOTSTRAP",
+         "st_00000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1);
   const std::string db = hub->dir.File("edge-f.db");
   {
     EdgeAgent edge(MustEdgeConfig(hub->EdgeYamlFor("edge-f", "STRATA_TEST_BAD_BOOTSTRAP")),
@@ -1082,8 +1124,8 @@ TEST(Enrolment, AnEdgeWhoseTokenIsRefusedKeepsCollectingAndEnrolsWithAGoodOne) {
                   Clock::System());
   Status started = again.Start();
   ASSERT_TRUE(started.ok()) << started.ToString();
-  ASSERT_TRUE(WaitUntil([&] { return HubThrough(*hub->store, "edge-f", "obs") == 600; },
-                        seconds(60)))
+  ASSERT_TRUE(
+      WaitUntil([&] { return HubThrough(*hub->store, "edge-f", "obs") == 600; }, seconds(60)))
       << testing::ReadTextFile(hub->dir.File("uplink-broker.log"));
   again.Stop();
   hub->ingest->Stop();

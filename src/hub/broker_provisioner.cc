@@ -97,7 +97,8 @@ void DynsecProvisioner::OnMessage(std::string_view payload) {
 
 StatusOr<json> DynsecProvisioner::Command(json command) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kConnectWaitNs);
-  while (!client_->connected()) {
+  // In slices, so that a stopping hub is not held up by a broker that is away.
+  while (!client_->WaitConnected(kNsPerSec / 5)) {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return CancelledError("the hub is stopping");
@@ -107,7 +108,6 @@ StatusOr<json> DynsecProvisioner::Command(json command) {
           "the uplink broker is not reachable (or refused the hub's login): no edge can be given "
           "its MQTT login now; try again when it is");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const std::string name = command.value("command", "");
   std::string id;
@@ -126,11 +126,11 @@ StatusOr<json> DynsecProvisioner::Command(json command) {
   if (!answer_.has_value()) {
     waiting_for_.clear();
     if (stopping_) return CancelledError("the hub is stopping");
-    return UnavailableError(fmt::format(
-        "the broker did not answer the dynamic security command '{}' within {} s: is "
-        "mosquitto's dynamic security plugin loaded, and is uplink.username its admin "
-        "(scripts/broker-dynsec.sh)?",
-        name, kAnswerWaitNs / kNsPerSec));
+    return UnavailableError(
+        fmt::format("the broker did not answer the dynamic security command '{}' within {} s: is "
+                    "mosquitto's dynamic security plugin loaded, and is uplink.username its admin "
+                    "(scripts/broker-dynsec.sh)?",
+                    name, kAnswerWaitNs / kNsPerSec));
   }
   const json response = std::move(*answer_);
   waiting_for_.clear();
@@ -146,7 +146,8 @@ Status DynsecProvisioner::EnsureHubRole() {
   if (hub_role_done_) return Status::Ok();
   // Checked, not given: giving a role to a connected login makes the broker disconnect its
   // sessions (the hub's ingest among them). scripts/broker-dynsec.sh gives it up front.
-  STRATA_ASSIGN_OR_RETURN(json hub, Command({{"command", "getClient"}, {"username", hub_username_}}));
+  STRATA_ASSIGN_OR_RETURN(json hub,
+                          Command({{"command", "getClient"}, {"username", hub_username_}}));
   bool has_role = false;
   if (hub.contains("client") && hub["client"].contains("roles")) {
     for (const json& r : hub["client"]["roles"]) has_role |= r.value("rolename", "") == kHubRole;
@@ -187,25 +188,24 @@ StatusOr<MqttCredentials> DynsecProvisioner::ProvisionEdge(std::string_view tena
 
   STRATA_ASSIGN_OR_RETURN(std::string password, RandomBase32(kPasswordBytes));
   const std::string username(edge_id);
-  Status client = Command({{"command", "createClient"},
-                           {"username", username},
-                           {"password", password},
-                           {"textname", fmt::format("strata edge {} of tenant {}", edge_id, tenant)},
-                           {"roles", json::array({{{"rolename", role}, {"priority", 0}}})}})
-                      .status();
+  Status client =
+      Command({{"command", "createClient"},
+               {"username", username},
+               {"password", password},
+               {"textname", fmt::format("strata edge {} of tenant {}", edge_id, tenant)},
+               {"roles", json::array({{{"rolename", role}, {"priority", 0}}})}})
+          .status();
   if (IsAlreadyExists(client)) {
-    STRATA_RETURN_IF_ERROR(Command({{"command", "setClientPassword"},
-                                    {"username", username},
-                                    {"password", password}})
-                               .status());
+    STRATA_RETURN_IF_ERROR(
+        Command({{"command", "setClientPassword"}, {"username", username}, {"password", password}})
+            .status());
     // deleteRole took the role off the client: add it back.
     STRATA_RETURN_IF_ERROR(Command({{"command", "addClientRole"},
                                     {"username", username},
                                     {"rolename", role},
                                     {"priority", 0}})
                                .status());
-    STRATA_RETURN_IF_ERROR(
-        Command({{"command", "enableClient"}, {"username", username}}).status());
+    STRATA_RETURN_IF_ERROR(Command({{"command", "enableClient"}, {"username", username}}).status());
   } else if (!client.ok()) {
     return client;
   }

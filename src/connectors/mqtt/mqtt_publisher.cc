@@ -1,6 +1,7 @@
 #include "connectors/mqtt/mqtt_publisher.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <thread>
@@ -21,7 +22,8 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
   mosquitto_publish_callback_set(m, &MqttPublisher::OnPublish);
   if (options.on_message) mosquitto_message_callback_set(m, &MqttPublisher::OnMessage);
   mosquitto_max_inflight_messages_set(m, static_cast<unsigned>(options.max_inflight));
-  mosquitto_reconnect_delay_set(m, 1, 5, false);
+  // Our own thread runs the loop (Run): Publish from other threads only queues and wakes it.
+  mosquitto_threaded_set(m, true);
   STRATA_RETURN_IF_ERROR(
       ConfigureMosquittoClient(m, options.username, options.password, options.tls));
 
@@ -29,11 +31,7 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
     // A refused first attempt is fine: the network thread retries with the reconnect delay.
     static_cast<void>(
         mosquitto_connect_async(m, options.host.c_str(), options.port, options.keepalive_s));
-    if (int rc = mosquitto_loop_start(m); rc != MOSQ_ERR_SUCCESS) {
-      return InternalError(
-          fmt::format("cannot start the MQTT network thread: {}", MosquittoError(rc)));
-    }
-    p->loop_started_ = true;
+    p->loop_ = std::thread([self = p.get()] { self->Run(); });
     return p;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
@@ -43,27 +41,21 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
     rc = mosquitto_connect(m, options.host.c_str(), options.port, options.keepalive_s);
     if (rc == MOSQ_ERR_SUCCESS) break;
     if (std::chrono::steady_clock::now() + delay >= deadline) {
-      return UnavailableError(fmt::format("cannot connect to MQTT broker {}:{}: {}", options.host,
-                                          options.port, MosquittoError(rc)));
+      return UnavailableError(
+          fmt::format("cannot connect to MQTT broker {}: {}", p->Endpoint(), MosquittoError(rc)));
     }
     // Retry pacing while the broker comes up; bounded by the caller's timeout.
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(1000));
   }
-  rc = mosquitto_loop_start(m);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    return InternalError(
-        fmt::format("cannot start the MQTT network thread: {}", MosquittoError(rc)));
-  }
-  p->loop_started_ = true;
+  p->loop_ = std::thread([self = p.get()] { self->Run(); });
   std::unique_lock lock(p->mu_);
   if (!p->cv_.wait_until(lock, deadline, [&] { return p->connack_rc_ >= 0; })) {
-    return UnavailableError(fmt::format("MQTT broker {}:{} did not answer CONNECT in time",
-                                        options.host, options.port));
+    return UnavailableError(
+        fmt::format("MQTT broker {} did not answer CONNECT in time", p->Endpoint()));
   }
   if (p->connack_rc_ != 0) {
-    return UnavailableError(fmt::format("MQTT broker {}:{} refused the connection: {}",
-                                        options.host, options.port,
+    return UnavailableError(fmt::format("MQTT broker {} refused the connection: {}", p->Endpoint(),
                                         mosquitto_connack_string(p->connack_rc_)));
   }
   lock.unlock();
@@ -71,9 +63,74 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
 }
 
 MqttPublisher::~MqttPublisher() {
-  if (client_ && loop_started_) {
-    mosquitto_disconnect(client_.get());
-    mosquitto_loop_stop(client_.get(), false);
+  if (!loop_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  mosquitto* m = client_.get();
+  mosquitto_disconnect(m);  // queues DISCONNECT and wakes the loop, which then sees stop_
+  loop_.join();
+  // Let the DISCONNECT packet go out, so the broker does not count an unclean close.
+  for (int i = 0; i < 10 && mosquitto_loop(m, 10, 1) == MOSQ_ERR_SUCCESS; ++i) {
+  }
+}
+
+std::string MqttPublisher::Endpoint() const {
+  return fmt::format("{}:{}", options_.host, options_.port);
+}
+
+bool MqttPublisher::WaitOrStop(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, delay, [&] { return stop_; });
+}
+
+void MqttPublisher::Run() {
+  constexpr auto kMinDelay = std::chrono::milliseconds(1000);
+  constexpr auto kMaxDelay = std::chrono::milliseconds(5000);
+  mosquitto* m = client_.get();
+  auto delay = kMinDelay;
+  uint64_t connects_seen = 0;
+  std::string last_problem;
+  while (true) {
+    // The timeout bounds how late a stop is seen; a Publish wakes the loop at once.
+    const int rc = mosquitto_loop(m, 100, 1);
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    if (rc == MOSQ_ERR_SUCCESS) continue;
+    // Lost, refused, disconnected by the broker, or not connected yet: reconnect after a delay
+    // (libmosquitto closes the old socket and resends unacknowledged QoS 1 messages).
+    std::string problem;
+    {
+      std::lock_guard lock(mu_);
+      if (disconnect_reason_ != 0) {
+        problem = fmt::format("the broker disconnected it: {}",
+                              mosquitto_reason_string(disconnect_reason_));
+        disconnect_reason_ = 0;
+      } else if (connack_rc_ > 0) {
+        problem = fmt::format("the broker refused the connection: {}",
+                              mosquitto_connack_string(connack_rc_));
+      } else {
+        problem = MosquittoError(rc);
+      }
+    }
+    if (const uint64_t c = connects_.load(); c != connects_seen) {
+      connects_seen = c;  // it was connected since the last attempt: start the backoff afresh
+      delay = kMinDelay;
+      last_problem.clear();
+    }
+    if (problem != last_problem) {
+      spdlog::warn("MQTT client '{}' is not connected to {}: {}; reconnecting every {} s at most",
+                   options_.client_id, Endpoint(), problem, kMaxDelay.count() / 1000);
+      last_problem = problem;
+    }
+    if (!WaitOrStop(delay)) return;
+    delay = std::min(delay * 2, kMaxDelay);
+    // A failed attempt shows as MOSQ_ERR_NO_CONN from the next loop, and we come back here.
+    static_cast<void>(mosquitto_reconnect(m));
   }
 }
 
@@ -84,18 +141,28 @@ void MqttPublisher::OnConnect(mosquitto* m, void* self_ptr, int rc) {
       // A failed SUBSCRIBE shows as missing messages; the next reconnect tries again.
       static_cast<void>(mosquitto_subscribe(m, nullptr, filter.c_str(), 1));
     }
+    if (self->connects_.fetch_add(1) > 0) {
+      spdlog::info("MQTT client '{}' reconnected to {}", self->options_.client_id,
+                   self->Endpoint());
+    }
   }
   {
     std::lock_guard lock(self->mu_);
     self->connack_rc_ = rc;
+    self->connected_ = rc == 0;
   }
-  self->connected_ = rc == 0;
   self->cv_.notify_all();
 }
 
-void MqttPublisher::OnDisconnect(mosquitto*, void* self_ptr, int) {
+void MqttPublisher::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
   auto* self = static_cast<MqttPublisher*>(self_ptr);
-  self->connected_ = false;
+  {
+    std::lock_guard lock(self->mu_);
+    self->connected_ = false;
+    // MQTT 5: a DISCONNECT from the broker carries a reason code (0x80 and above are errors);
+    // libmosquitto's own error codes for a lost socket are small numbers.
+    if (self->options_.protocol_version == 5 && rc >= 0x80) self->disconnect_reason_ = rc;
+  }
   self->cv_.notify_all();
 }
 
@@ -124,8 +191,8 @@ Status MqttPublisher::Publish(std::string_view topic, std::string_view payload, 
     });
     if (!room) {
       return UnavailableError(
-          fmt::format("MQTT broker {}:{} has not acknowledged {} messages; is it still up?",
-                      options_.host, options_.port, published_.load() - acked_.load()));
+          fmt::format("MQTT broker {} has not acknowledged {} messages; is it still up?",
+                      Endpoint(), published_.load() - acked_.load()));
     }
     published_.fetch_add(1);
   }
@@ -139,6 +206,12 @@ Status MqttPublisher::Publish(std::string_view topic, std::string_view payload, 
     return UnavailableError(fmt::format("publish to '{}' failed: {}", topic, MosquittoError(rc)));
   }
   return Status::Ok();
+}
+
+bool MqttPublisher::WaitConnected(int64_t timeout_ns) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
+                      [&] { return connected_.load(); });
 }
 
 bool MqttPublisher::WaitAllAcked(int64_t timeout_ns) {

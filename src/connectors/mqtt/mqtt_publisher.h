@@ -3,8 +3,11 @@
 //
 // - Publish blocks while `max_inflight` messages await their PUBACK: a bounded window, so a
 //   slow broker slows the publisher down instead of growing memory.
-// - Runs libmosquitto's network thread; reconnects by itself after a lost connection, and
-//   libmosquitto resends unacknowledged QoS 1 messages.
+// - Runs its own network thread (libmosquitto's loop); reconnects by itself, with a backoff of
+//   1 s doubling to 5 s, after a lost connection, a refused CONNECT or a DISCONNECT sent by
+//   the broker (MQTT 5: session taken over, administrative action). libmosquitto resends
+//   unacknowledged QoS 1 messages. (libmosquitto's own thread, mosquitto_loop_start, gives up
+//   after a broker's DISCONNECT, which left an MQTT 5 client deaf until restart.)
 // - Optionally also subscribes (QoS 1, again on every reconnect) and hands what arrives to
 //   `on_message` on the network thread: the uplink's acks, the hub's uplink batches.
 //
@@ -12,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -20,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "connectors/mqtt/mqtt_client.h"
@@ -65,12 +70,20 @@ class MqttPublisher {
   // Waits until every message published so far is acknowledged; false on timeout.
   bool WaitAllAcked(int64_t timeout_ns);
 
+  // Waits until the broker has accepted the connection (CONNACK 0); false on timeout.
+  bool WaitConnected(int64_t timeout_ns);
+
   uint64_t published() const { return published_.load(); }
   uint64_t acked() const { return acked_.load(); }
   bool connected() const { return connected_.load(); }
+  // CONNACKs with success so far: 1 after the first connection, +1 per reconnection.
+  uint64_t connects() const { return connects_.load(); }
 
  private:
   MqttPublisher() = default;
+  void Run();
+  bool WaitOrStop(std::chrono::milliseconds delay);
+  std::string Endpoint() const;
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
   static void OnPublish(mosquitto* m, void* self, int mid);
@@ -82,9 +95,12 @@ class MqttPublisher {
   std::condition_variable cv_;
   int connack_rc_ = -1;  // -1: no CONNACK yet
   std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> connects_{0};
+  int disconnect_reason_ = 0;  // the broker's MQTT 5 DISCONNECT reason, 0 if none
+  bool stop_ = false;
+  std::thread loop_;
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> acked_{0};
-  bool loop_started_ = false;
 };
 
 // The publisher options for a broker config: address, client id, credentials, TLS, keepalive.
