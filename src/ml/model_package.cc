@@ -3,14 +3,11 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <span>
-#include <sstream>
 
 #include "core/config_node.h"
+#include "core/file_util.h"
 #include "core/sha256.h"
 #include "core/time_util.h"
 
@@ -20,40 +17,6 @@ namespace {
 
 constexpr std::string_view kRuntimes[] = {"xgboost", "onnx"};
 constexpr std::string_view kTasks[] = {"binary_classification", "regression"};
-
-StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return NotFoundError(fmt::format("cannot open '{}': {}", path.string(), std::strerror(errno)));
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return UnavailableError(fmt::format("cannot read '{}'", path.string()));
-  return out.str();
-}
-
-// Writes `data` to `path` through a temporary file and a rename, so that a reader never sees a
-// half-written file.
-Status WriteFileAtomically(const fs::path& path, const std::string& data) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return UnavailableError(
-          fmt::format("cannot write '{}': {}", tmp.string(), std::strerror(errno)));
-    }
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.flush();
-    if (!out) return UnavailableError(fmt::format("cannot write '{}'", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    return UnavailableError(
-        fmt::format("cannot rename '{}' to '{}': {}", tmp.string(), path.string(), ec.message()));
-  }
-  return Status::Ok();
-}
 
 std::string Join(std::span<const std::string_view> names) {
   std::string out;
@@ -269,7 +232,7 @@ StatusOr<ModelPackage> LoadModelPackage(const std::string& dir,
   ModelPackage p;
   p.dir = dir;
   const fs::path manifest_path = fs::path(dir) / kManifestFile;
-  StatusOr<std::string> text = ReadFile(manifest_path);
+  StatusOr<std::string> text = ReadWholeFile(manifest_path.string());
   if (!text.ok()) {
     return text.status().WithContext(
         fmt::format("model package '{}': no readable {}; is this a package directory (made by "
@@ -289,7 +252,7 @@ StatusOr<ModelPackage> LoadModelPackage(const std::string& dir,
   if (!manifest.ok()) return manifest.status();
   p.manifest = std::move(*manifest);
   const fs::path artifact_path = fs::path(dir) / p.manifest.artifact_file;
-  StatusOr<std::string> artifact = ReadFile(artifact_path);
+  StatusOr<std::string> artifact = ReadWholeFile(artifact_path.string());
   if (!artifact.ok()) {
     return artifact.status().WithContext(
         fmt::format("model package '{}': artifact named in {}", dir, kManifestFile));
@@ -322,9 +285,10 @@ StatusOr<ModelPackage> WriteModelPackage(const std::string& dir, ModelManifest m
     return UnavailableError(
         fmt::format("model package: cannot create directory '{}': {}", dir, ec.message()));
   }
-  STRATA_RETURN_IF_ERROR(WriteFileAtomically(fs::path(dir) / manifest.artifact_file, artifact));
   STRATA_RETURN_IF_ERROR(
-      WriteFileAtomically(fs::path(dir) / kManifestFile, ManifestYaml(manifest)));
+      WriteFileAtomically((fs::path(dir) / manifest.artifact_file).string(), artifact));
+  STRATA_RETURN_IF_ERROR(
+      WriteFileAtomically((fs::path(dir) / kManifestFile).string(), ManifestYaml(manifest)));
   return LoadModelPackage(dir);
 }
 
