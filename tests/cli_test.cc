@@ -609,5 +609,45 @@ TEST(Cli, HubEdgeAddEnrolsAndRefusesIdsThatCannotBeTopicLevels) {
   EXPECT_NE(bad.output.find("--id"), std::string::npos) << bad.output;
 }
 
+TEST(Cli, HubEdgeDesiredStoresANewVersionForAnEnrolledEdge) {
+  TempDir dir;
+  testing::WriteTextFile(dir.File("hub.yaml"),
+                         "hub: {id: h1}\nstore: {engine: sqlite, path: hub.db}\n");
+  const auto desired = [&](const std::string& id, const std::string& version) {
+    return RunStrata({"hub", "--config", dir.File("hub.yaml"), "edge", "desired", "--id", id,
+                      "--config-version", version},
+                     dir);
+  };
+  RunResult unknown = desired("edge-7", "v7");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.output.find("edge 'edge-7' is not enrolled"), std::string::npos)
+      << unknown.output;
+  ASSERT_EQ(RunStrata({"hub", "--config", dir.File("hub.yaml"), "edge", "add", "--id", "edge-7",
+                       "--tenant", "acme"},
+                      dir)
+                .code,
+            0);
+  RunResult first = desired("edge-7", "line-1 v7");
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find("version 1"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("strata/v1/acme/edge/edge-7/desired"), std::string::npos)
+      << first.output;
+  RunResult second = desired("edge-7", "line-1 v8");
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("version 2"), std::string::npos) << second.output;
+  RunResult bad = desired("edge-7", "");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("--config-version"), std::string::npos) << bad.output;
+
+  HubStoreOptions options;
+  options.sqlite_path = dir.File("hub.db");
+  auto store = OpenHubStore(options);
+  ASSERT_TRUE(store.ok());
+  auto state = (*store)->GetDesired("edge-7");
+  ASSERT_TRUE(state.ok() && state->has_value());
+  EXPECT_EQ((*state)->version, 2u);
+  EXPECT_EQ((*state)->document, R"({"config_version":"line-1 v8"})");
+}
+
 }  // namespace
 }  // namespace strata

@@ -89,6 +89,14 @@ class ConsoleTest : public ::testing::Test {
                                   .heartbeat = "",
                                   .reported = ""})
                     .ok());
+    // What the hub wants it to run, and its answer: the fleet shows "line-1 v7 pending".
+    ASSERT_TRUE(store_->SetDesired(kEdge, R"({"config_version":"line-1 v7"})", now).ok());
+    ASSERT_TRUE(store_
+                    ->RecordReported(kEdge,
+                                     R"({"kind":"applied","version":1,"state":"pending",)"
+                                     R"("message":"this edge runs config 'line-1 v6'"})",
+                                     now)
+                    .ok());
 
     // 60 readings, one every 10 s over the last 10 minutes, values 40..49.
     UplinkBatch obs;

@@ -164,7 +164,8 @@ async function desktop(browser) {
   await signIn(page, `  ${token}\n`);  // as pasted, with white space around it
   await page.waitForURL(/#\/fleet$/);
   await expectText(page, '#who-name', ['viewer']);
-  const fleet = await expectText(page, 'main table', ['edge-1', 'acme', 'online', 'obs', 'dlq', 'alr']);
+  const fleet = await expectText(page, 'main table',
+      ['edge-1', 'acme', 'online', 'obs', 'dlq', 'alr', 'line-1 v7', 'pending']);
   check(!/not enrolled/.test(fleet), `edge-1 is enrolled; the fleet shows:\n${fleet}`);
   await expectText(page, 'main', '1 edge · 1 online');
   check(await page.locator('[data-nav="tokens"]').isHidden(), 'a viewer should not see Tokens in the menu');

@@ -31,6 +31,7 @@
 #include "hub/store/hub_store.h"
 #include "testing/postgres_server.h"
 #include "testing/testing.h"
+#include "testing/uplink_testing.h"
 #include "uplink/uplink_batch.h"
 #include "uplink/uplink_topics.h"
 
@@ -38,220 +39,29 @@ namespace strata {
 namespace {
 
 using std::chrono::seconds;
+using testing::ExpectHubMirrorsEdge;
+using testing::HubThrough;
+using testing::kTenant;
 using testing::MosquittoBroker;
+using testing::MustEdgeConfig;
+using testing::MustHubConfig;
+using testing::MustOpenHubStore;
+using testing::MustPublisher;
+using testing::NowNs;
+using testing::PublishReadings;
 using testing::TempDir;
+using testing::WaitReceiving;
 using testing::WaitUntil;
-
-constexpr char kTenant[] = "acme";
-
-int64_t NowNs() { return Clock::System().NowNs(); }
-
-std::string EdgeYaml(const std::string& edge_id, int port, const std::string& dir,
-                     const std::string& uplink_extra = "") {
-  return fmt::format(R"(
-edge: {{id: {edge}, tenant: {tenant}}}
-store: {{path: {dir}/{edge}.db, durability: normal}}
-assets: {src}/examples/assets.yaml
-connectors:
-  - name: plant
-    type: mqtt
-    broker: {{host: 127.0.0.1, port: {port}}}
-    client_id: {edge}-plant
-    clean_session: false
-    reconnect: {{min: 100ms, max: 1s}}
-    subscriptions: ["{edge}/#"]
-    decoders:
-      readings: {{type: json, items: /readings, name: /n, value: /v, timestamp: /ts}}
-    mapping:
-      version: test-1
-      rules:
-        - {{topic: "{edge}/{{machine}}/process", decoder: readings, asset: "acme/plant-1/line-1/{{machine}}", signal: "{{name}}"}}
-metrics: {{listen: off}}
-uplink:
-  broker: {{host: 127.0.0.1, port: {port}}}
-  batch: 500
-  max_inflight: 4
-  ack_timeout: 1s
-  max_ack_timeout: 4s
-  heartbeat: 1s
-{uplink_extra}
-)",
-                     fmt::arg("edge", edge_id), fmt::arg("tenant", kTenant), fmt::arg("dir", dir),
-                     fmt::arg("src", testing::SourceDir()), fmt::arg("port", port),
-                     fmt::arg("uplink_extra", uplink_extra));
-}
-
-std::string HubYaml(int port, const std::string& dir) {
-  return fmt::format(R"(
-hub: {{id: hub-test}}
-store: {{engine: sqlite, path: {dir}/hub.db}}
-uplink:
-  broker: {{host: 127.0.0.1, port: {port}}}
-api: {{listen: "127.0.0.1:0"}}
-)",
-                     fmt::arg("dir", dir), fmt::arg("port", port));
-}
-
-EdgeConfig MustEdgeConfig(const std::string& yaml) {
-  auto c = EdgeConfig::Parse(yaml, "<test edge.yaml>", "");
-  EXPECT_TRUE(c.ok()) << c.status().ToString();
-  return std::move(*c);
-}
-
-HubConfig MustHubConfig(const std::string& yaml) {
-  auto c = HubConfig::Parse(yaml, "<test hub.yaml>", "");
-  EXPECT_TRUE(c.ok()) << c.status().ToString();
-  return std::move(*c);
-}
-
-std::unique_ptr<HubStore> MustOpenHubStore(const HubConfig& config) {
-  auto s = OpenHubStore(config.store);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return s.ok() ? std::move(*s) : nullptr;
-}
-
-void Enrol(HubStore& hub, const std::string& edge_id) {
-  EdgeEntry e;
-  e.edge_id = edge_id;
-  e.tenant = kTenant;
-  e.enrolled_ns = Clock::System().NowNs();
-  ASSERT_TRUE(hub.UpsertEdge(e).ok());
-}
-
-std::unique_ptr<MqttPublisher> MustPublisher(int port) {
-  MqttPublisher::Options o;
-  o.port = port;
-  auto p = MqttPublisher::Connect(o, 10 * kNsPerSec);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  return p.ok() ? std::move(*p) : nullptr;
-}
-
-// Publishes `n` messages of three readings each for pump-01 of `edge_id`, source times one ms
-// apart from `t0_ms`, and waits until the broker has them all.
-void PublishReadings(MqttPublisher& pub, const std::string& edge_id, int64_t t0_ms, int n) {
-  for (int i = 0; i < n; ++i) {
-    const std::string payload = fmt::format(
-        R"({{"ts":{},"readings":[{{"n":"load","v":{}}},{{"n":"bearing_de.temp","v":{}}},)"
-        R"({{"n":"flow","v":{}}}]}})",
-        t0_ms + i, 50 + i % 40, 40 + i % 30, 10 + i % 7);
-    ASSERT_TRUE(pub.Publish(edge_id + "/pump-01/process", payload).ok());
-  }
-  ASSERT_TRUE(pub.WaitAllAcked(30 * kNsPerSec));
-}
-
-// What one store says about one edge's observations: (seq, signal, ts, value) by seq.
-using Content = std::map<uint64_t, std::tuple<std::string, std::string, int64_t, double>>;
-
-Content EdgeContent(const std::string& db_path) {
-  SqliteStoreOptions o;
-  o.path = db_path;
-  o.read_only = true;
-  auto store = OpenSqliteStore(o);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  Content c;
-  if (!store.ok()) return c;
-  auto stats = (*store)->Stats();
-  EXPECT_TRUE(stats.ok());
-  auto rows = (*store)->ReadStream(kObservationStream, 1, stats->last_obs_seq, 10'000'000);
-  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-  for (const ObservationRow& r : rows->observations) {
-    c[r.seq] = {r.asset, r.signal, r.ts_ns, r.value.value_or(-1)};
-  }
-  return c;
-}
-
-// The hub's copy of one edge's observations; fails the test on a duplicate (edge, seq).
-Content HubContent(HubStore& hub, const std::string& edge_id, const std::string& asset) {
-  HubObservationQuery q;
-  q.asset = asset;
-  q.from_ns = 0;
-  q.to_ns = std::numeric_limits<int64_t>::max();
-  q.limit = 10'000'000;
-  auto rows = hub.QueryObservations(q);
-  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-  Content c;
-  if (!rows.ok()) return c;
-  // The asset belongs to one edge in these tests; the hub keeps the edge's seq on each row.
-  (void)edge_id;
-  for (const ObservationRow& r : *rows) {
-    const bool inserted =
-        c.emplace(r.seq, std::make_tuple(r.asset, r.signal, r.ts_ns, r.value.value_or(-1))).second;
-    EXPECT_TRUE(inserted) << "duplicate seq " << r.seq << " on the hub";
-  }
-  return c;
-}
-
-uint64_t HubThrough(HubStore& hub, const std::string& edge_id, const std::string& stream) {
-  auto progress = hub.ListProgress();
-  if (!progress.ok()) return 0;
-  for (const StreamProgress& p : *progress) {
-    if (p.edge_id == edge_id && p.stream == stream) return p.through;
-  }
-  return 0;
-}
-
-uint64_t EdgeLastObsSeq(const std::string& db_path) {
-  SqliteStoreOptions o;
-  o.path = db_path;
-  o.read_only = true;
-  auto store = OpenSqliteStore(o);
-  if (!store.ok()) return 0;
-  auto stats = (*store)->Stats();
-  return stats.ok() ? stats->last_obs_seq : 0;
-}
-
-// Zero loss, zero duplicates: the hub holds exactly the edge's observations.
-void ExpectHubMirrorsEdge(HubStore& hub, const std::string& edge_id, const std::string& db) {
-  const Content edge = EdgeContent(db);
-  const Content on_hub = HubContent(hub, edge_id, "acme/plant-1/line-1/pump-01");
-  ASSERT_FALSE(edge.empty());
-  EXPECT_EQ(on_hub.size(), edge.size());
-  size_t differing = 0;
-  for (const auto& [seq, row] : edge) {
-    auto it = on_hub.find(seq);
-    if (it == on_hub.end() || it->second != row) ++differing;
-  }
-  EXPECT_EQ(differing, 0u) << "of " << edge.size() << " observations";
-}
-
-// Waits until the edge's MQTT connector has its subscriptions: readings published before that
-// would not reach it.
-void WaitReceiving(EdgeAgent& edge) {
-  ASSERT_TRUE(WaitUntil([&] {
-    return edge.metrics().Value("strata_edge_connector_up", {{"connector", "plant"}}) == 1;
-  }));
-}
-void WaitReceiving(const std::string& log_file) {
-  ASSERT_TRUE(WaitUntil([&] {
-    return testing::ReadTextFile(log_file).find("subscriptions acknowledged") != std::string::npos;
-  })) << testing::ReadTextFile(log_file);
-}
-
-struct Plant {
-  std::unique_ptr<MosquittoBroker> broker;
-  TempDir dir;
-};
-
-Plant MustPlant() {
-  Plant p;
-  auto broker = MosquittoBroker::Start();
-  EXPECT_TRUE(broker.ok()) << broker.status().ToString();
-  p.broker = std::move(*broker);
-  return p;
-}
-
-std::unique_ptr<ChildProcess> SpawnStrata(const std::vector<std::string>& args,
-                                          const std::string& log,
-                                          const std::vector<std::string>& env = {}) {
-  ChildProcess::Options o;
-  o.argv = {testing::StrataBinary()};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.log_file = log;
-  o.env = env;
-  auto child = ChildProcess::Spawn(o);
-  EXPECT_TRUE(child.ok()) << child.status().ToString();
-  return child.ok() ? std::move(*child) : nullptr;
-}
+using testing::EdgeContent;
+using testing::EdgeLastObsSeq;
+using testing::EdgeYaml;
+using testing::Enrol;
+using testing::HubContent;
+using testing::HubYaml;
+using testing::MustPlant;
+using testing::OneObservationBatch;
+using testing::Plant;
+using testing::SpawnStrata;
 
 // --- the happy path and bad input ---
 
@@ -604,12 +414,6 @@ TEST(UplinkE2E, ABadConfigOnEdgeRestartNeverDeletesTheBacklog) {
   ExpectHubMirrorsEdge(*hub_store, "edge-q", db);
 }
 
-}  // namespace
-}  // namespace strata
-
-namespace strata {
-namespace {
-
 // A long outage: a backlog of 1,000,000 observations waits in the edge's outbox, then the hub
 // comes back and everything drains, once.
 TEST(UplinkE2E, AMillionObservationBacklogDrainsAfterALongOutage) {
@@ -684,12 +488,6 @@ TEST(UplinkE2E, AMillionObservationBacklogDrainsAfterALongOutage) {
   for (const ObservationRow& r : *flow) seqs.insert(r.seq);
   EXPECT_EQ(seqs.size(), kBacklog / 4);
 }
-
-}  // namespace
-}  // namespace strata
-
-namespace strata {
-namespace {
 
 // Scale-out with existing engines: two hub processes share one broker (an MQTT 5 shared
 // subscription) and one PostgreSQL, split the uplink of two edges, and together store
@@ -782,26 +580,6 @@ api: {{listen: "127.0.0.1:{api}"}}
   EXPECT_EQ(copies.size(), 3000u);
 }
 
-}  // namespace
-}  // namespace strata
-
-namespace strata {
-namespace {
-
-UplinkBatch OneObservationBatch(const std::string& edge_id, uint64_t seq) {
-  UplinkBatch b;
-  b.edge_id = edge_id;
-  b.stream = "obs";
-  b.first_seq = b.floor_seq = seq;
-  ObservationRow& o = b.observations.emplace_back();
-  o.seq = seq;
-  o.asset = "acme/plant-1/line-1/pump-01";
-  o.signal = "load";
-  o.unit = "%";
-  o.ts_ns = o.ingest_ts_ns = NowNs() + static_cast<int64_t>(seq);
-  o.value = 50;
-  return b;
-}
 
 // The broker confines each edge to its own topics (ACL per edge identity, written by
 // scripts/broker-acl.sh): an edge publishing on another edge's uplink topic never reaches the
@@ -862,274 +640,6 @@ TEST(UplinkE2E, BrokerAclKeepsAnEdgeToItsOwnTopics) {
   EXPECT_EQ(hub_metrics.Sum("strata_hub_batches_rejected_total"), 0)
       << "the forged batch reached the hub";
   ingest.Stop();
-}
-
-// --- enrolment: a bootstrap token becomes the edge's own broker login (docs/uplink.md) ---
-
-// A hub that enrols edges: an uplink broker with mosquitto's dynamic security plugin (set up by
-// scripts/broker-dynsec.sh), the hub's ingest, its provisioner and its API; the plant's
-// readings come through another, anonymous broker, as on a site.
-struct EnrollingHub {
-  TempDir dir;
-  std::unique_ptr<MosquittoBroker> plant;
-  std::unique_ptr<MosquittoBroker> uplink;
-  HubConfig config;
-  std::unique_ptr<HubStore> store;
-  MetricsRegistry metrics;
-  std::unique_ptr<HubIngest> ingest;
-  std::unique_ptr<DynsecProvisioner> provisioner;
-  std::unique_ptr<api::ApiServer> api;
-  std::string bootstrap;  // a bootstrap token
-  std::string bootstrap_id;
-
-  std::string EdgeYamlFor(const std::string& edge_id, const std::string& token_env) const {
-    std::string yaml = EdgeYaml(
-        edge_id, plant->port(), dir.path(),
-        fmt::format("  enrol: {{hub: \"{}\", token_env: {}}}", api->base_url(), token_env));
-    const std::string plant_uplink =
-        fmt::format("uplink:\n  broker: {{host: 127.0.0.1, port: {}}}", plant->port());
-    const size_t at = yaml.find(plant_uplink);
-    EXPECT_NE(at, std::string::npos);
-    if (at != std::string::npos) {
-      yaml.replace(at, plant_uplink.size(),
-                   fmt::format("uplink:\n  broker: {{host: 127.0.0.1, port: {}}}", uplink->port()));
-    }
-    return yaml;
-  }
-};
-
-std::unique_ptr<EnrollingHub> MustEnrollingHub() {
-  auto h = std::make_unique<EnrollingHub>();
-  auto plant = MosquittoBroker::Start();
-  EXPECT_TRUE(plant.ok()) << plant.status().ToString();
-  if (!plant.ok()) return nullptr;
-  h->plant = std::move(*plant);
-  ChildProcess::Options o;
-  o.argv = {"/bin/bash", testing::SourceDir() + "/scripts/broker-dynsec.sh", h->dir.File("dynsec"),
-            "hub-admin", "hub-admin-secret"};
-  o.log_file = h->dir.File("dynsec.log");
-  auto script = ChildProcess::Spawn(o);
-  EXPECT_TRUE(script.ok());
-  if (!script.ok()) return nullptr;
-  EXPECT_EQ((*script)->WaitFor(30 * kNsPerSec).value_or(-1), 0)
-      << testing::ReadTextFile(h->dir.File("dynsec.log"));
-  MosquittoBroker::Options bo;
-  bo.extra_config = testing::ReadTextFile(h->dir.File("dynsec/strata-dynsec.conf")) +
-                    "log_type all\nlog_dest file " + h->dir.File("uplink-broker.log") + "\n";
-  auto uplink = MosquittoBroker::Start(bo);
-  EXPECT_TRUE(uplink.ok()) << uplink.status().ToString();
-  if (!uplink.ok()) return nullptr;
-  h->uplink = std::move(*uplink);
-
-  setenv("STRATA_TEST_HUB_PASSWORD", "hub-admin-secret", 1);
-  h->config = MustHubConfig(fmt::format(R"(
-hub: {{id: hub-test}}
-store: {{engine: sqlite, path: {}/hub.db}}
-uplink:
-  broker: {{host: 127.0.0.1, port: {}}}
-  username: hub-admin
-  password_env: STRATA_TEST_HUB_PASSWORD
-  provisioning: dynsec
-api: {{listen: "127.0.0.1:0"}}
-)",
-                                        h->dir.path(), h->uplink->port()));
-  EXPECT_EQ(h->config.provisioning, HubConfig::Provisioning::kDynsec);
-  h->store = MustOpenHubStore(h->config);
-  if (!h->store) return nullptr;
-  auto provisioner = DynsecProvisioner::Start(h->config.ingest.broker, h->config.hub_id);
-  EXPECT_TRUE(provisioner.ok()) << provisioner.status().ToString();
-  if (!provisioner.ok()) return nullptr;
-  h->provisioner = std::move(*provisioner);
-  h->ingest = std::make_unique<HubIngest>(h->config.ingest, *h->store, Clock::System(), h->metrics);
-  EXPECT_TRUE(h->ingest->Start().ok());
-  api::ApiServerOptions ao = h->config.api;
-  DynsecProvisioner* p = h->provisioner.get();
-  ao.provision_edge = [p](std::string_view tenant, std::string_view edge_id) {
-    return p->ProvisionEdge(tenant, edge_id);
-  };
-  h->api = std::make_unique<api::ApiServer>(*h->store, h->metrics, ao);
-  EXPECT_TRUE(h->api->Start().ok());
-  auto issued = api::IssueApiToken(*h->store, Role::kBootstrap, "line-1 rollout", NowNs());
-  EXPECT_TRUE(issued.ok());
-  if (!issued.ok()) return nullptr;
-  h->bootstrap = issued->secret;
-  h->bootstrap_id = issued->token.id;
-  return h;
-}
-
-httplib::Result CallHub(EnrollingHub& h, const std::string& method, const std::string& path,
-                        const std::string& token, const std::string& body = "") {
-  httplib::Client client(h.api->base_url());
-  const httplib::Headers headers = {{"Authorization", "Bearer " + token}};
-  if (method == "POST") return client.Post(path, headers, body, "application/json");
-  return client.Get(path, headers);
-}
-
-TEST(Enrolment, ABootstrapTokenGetsTheEdgeItsOwnLoginWhichOnlyReachesItsOwnTopics) {
-  auto hub = MustEnrollingHub();
-  ASSERT_TRUE(hub);
-  setenv("STRATA_TEST_BOOTSTRAP", hub->bootstrap.c_str(), 1);
-  const std::string edge_yaml = hub->EdgeYamlFor("edge-e", "STRATA_TEST_BOOTSTRAP");
-  const std::string db = hub->dir.File("edge-e.db");
-  const std::string login_file = hub->dir.File("edge-e.uplink-login.json");
-  {
-    EdgeAgent edge(MustEdgeConfig(edge_yaml), Clock::System());
-    ASSERT_TRUE(edge.Start().ok());
-    WaitReceiving(edge);
-    auto pub = MustPublisher(hub->plant->port());
-    PublishReadings(*pub, "edge-e", NowNs() / kNsPerMs - 60'000, 500);
-    ASSERT_TRUE(
-        WaitUntil([&] { return HubThrough(*hub->store, "edge-e", "obs") == 1500; }, seconds(60)))
-        << HubThrough(*hub->store, "edge-e", "obs");
-    edge.Stop();
-  }
-  // The login is kept next to the store, readable by the edge's user only; the hub keeps only
-  // its hash.
-  struct stat st {};
-  ASSERT_EQ(stat(login_file.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto login = LoadCredentials(login_file);
-  ASSERT_TRUE(login.ok()) << login.status().ToString();
-  EXPECT_EQ(login->username, "edge-e");
-  EXPECT_NE(login->password, hub->bootstrap);
-  EXPECT_GE(login->password.size(), 32u);
-  auto entry = hub->store->GetEdge("edge-e");
-  ASSERT_TRUE(entry.ok() && entry->has_value());
-  EXPECT_EQ((*entry)->tenant, kTenant);
-  EXPECT_EQ((*entry)->credential_hash, Sha256Hex(login->password));
-
-  // The bootstrap token enrols, and does nothing else.
-  auto edges = CallHub(*hub, "GET", "/api/v1/edges", hub->bootstrap);
-  ASSERT_TRUE(edges);
-  EXPECT_EQ(edges->status, 403);
-  EXPECT_NE(edges->body.find("can only enrol edges"), std::string::npos) << edges->body;
-  // An edge id enrols once: another claim on it is refused, saying how to re-admit it.
-  auto again = CallHub(*hub, "POST", "/api/v1/enrol", hub->bootstrap,
-                       R"({"edge_id":"edge-e","tenant":"acme"})");
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->status, 409);
-  EXPECT_NE(again->body.find("strata hub edge add --id edge-e"), std::string::npos) << again->body;
-
-  // Nobody gets on the uplink broker without a login; the edge's login publishes only on its
-  // own topics: a batch of another (enrolled) edge on that edge's topic never reaches the hub.
-  MqttPublisher::Options anonymous;
-  anonymous.port = hub->uplink->port();
-  EXPECT_FALSE(MqttPublisher::Connect(anonymous, 3 * kNsPerSec).ok());
-  Enrol(*hub->store, "edge-other");
-  MqttPublisher::Options as_edge;
-  as_edge.port = hub->uplink->port();
-  as_edge.username = login->username;
-  as_edge.password = login->password;
-  auto forger = MqttPublisher::Connect(as_edge, 10 * kNsPerSec);
-  ASSERT_TRUE(forger.ok()) << forger.status().ToString();
-  ASSERT_TRUE((*forger)
-                  ->Publish(UplinkTopic(kTenant, "edge-other", "obs"),
-                            *EncodeUplinkBatch(OneObservationBatch("edge-other", 1)))
-                  .ok());
-  // Then a report on its own topic, which arrives after the forged batch would have.
-  ASSERT_TRUE(
-      (*forger)->Publish(ReportedTopic(kTenant, "edge-e"), R"({"kind":"applied","mark":7})").ok());
-  ASSERT_TRUE(WaitUntil([&] {
-    auto e = hub->store->GetEdge("edge-e");
-    return e.ok() && e->has_value() && (*e)->reported.find("\"mark\":7") != std::string::npos;
-  }));
-  EXPECT_EQ(HubThrough(*hub->store, "edge-other", "obs"), 0u);
-  forger->reset();
-
-  // A broker admin who changes the hub's login makes the plugin end the hub's MQTT 5 sessions
-  // with a DISCONNECT ("administrative action"); the hub comes back by itself, and what follows
-  // still reaches it.
-  {
-    ChildProcess::Options o;
-    o.argv = {"mosquitto_ctrl",
-              "-h",
-              "127.0.0.1",
-              "-p",
-              std::to_string(hub->uplink->port()),
-              "-u",
-              "hub-admin",
-              "-P",
-              "hub-admin-secret",
-              "dynsec",
-              "setClientPassword",
-              "hub-admin",
-              "hub-admin-secret"};
-    o.log_file = hub->dir.File("kick.log");
-    auto ctrl = ChildProcess::Spawn(o);
-    ASSERT_TRUE(ctrl.ok());
-    ASSERT_EQ((*ctrl)->WaitFor(30 * kNsPerSec).value_or(-1), 0)
-        << testing::ReadTextFile(o.log_file);
-    const auto broker_log = [&] {
-      return testing::ReadTextFile(hub->dir.File("uplink-broker.log"));
-    };
-    ASSERT_TRUE(WaitUntil([&] {
-      return broker_log().find(
-                 "Client strata-hub-hub-test been disconnected by administrative "
-                 "action") != std::string::npos;
-    })) << broker_log();
-    const auto hub_connections = [&] {
-      const std::string log = broker_log();
-      size_t n = 0;
-      for (size_t at = 0; (at = log.find("as strata-hub-hub-test (p5", at)) != std::string::npos;
-           ++at) {
-        ++n;
-      }
-      return n;
-    };
-    EXPECT_TRUE(WaitUntil([&] { return hub_connections() >= 2; })) << broker_log();
-  }
-
-  // After a restart the edge uses its kept login: the bootstrap token is no longer needed.
-  ASSERT_TRUE(hub->store->RevokeToken(hub->bootstrap_id).ok());
-  {
-    EdgeAgent edge(MustEdgeConfig(edge_yaml), Clock::System());
-    ASSERT_TRUE(edge.Start().ok());
-    WaitReceiving(edge);
-    auto pub = MustPublisher(hub->plant->port());
-    PublishReadings(*pub, "edge-e", NowNs() / kNsPerMs - 30'000, 500);
-    ASSERT_TRUE(
-        WaitUntil([&] { return HubThrough(*hub->store, "edge-e", "obs") == 3000; }, seconds(60)))
-        << HubThrough(*hub->store, "edge-e", "obs");
-    EXPECT_EQ(edge.metrics().Sum("strata_edge_uplink_enrol_failures_total"), 0);
-    edge.Stop();
-  }
-  hub->ingest->Stop();
-  ExpectHubMirrorsEdge(*hub->store, "edge-e", db);
-}
-
-TEST(Enrolment, AnEdgeWhoseTokenIsRefusedKeepsCollectingAndEnrolsWithAGoodOne) {
-  auto hub = MustEnrollingHub();
-  ASSERT_TRUE(hub);
-  setenv("STRATA_TEST_BAD_BOOTSTRAP",
-         "st_00000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1);
-  const std::string db = hub->dir.File("edge-f.db");
-  {
-    EdgeAgent edge(MustEdgeConfig(hub->EdgeYamlFor("edge-f", "STRATA_TEST_BAD_BOOTSTRAP")),
-                   Clock::System());
-    ASSERT_TRUE(edge.Start().ok());
-    WaitReceiving(edge);
-    auto pub = MustPublisher(hub->plant->port());
-    PublishReadings(*pub, "edge-f", NowNs() / kNsPerMs - 60'000, 200);
-    ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(db) == 600; }));
-    ASSERT_TRUE(WaitUntil(
-        [&] { return edge.metrics().Sum("strata_edge_uplink_enrol_failures_total") >= 1; }));
-    EXPECT_FALSE(edge.uplink()->connected());
-    EXPECT_FALSE(std::filesystem::exists(hub->dir.File("edge-f.uplink-login.json")));
-    EXPECT_EQ(HubThrough(*hub->store, "edge-f", "obs"), 0u);
-    edge.Stop();
-  }
-  // With a good token the same edge enrols at its next start and its backlog drains.
-  setenv("STRATA_TEST_BAD_BOOTSTRAP", hub->bootstrap.c_str(), 1);
-  EdgeAgent again(MustEdgeConfig(hub->EdgeYamlFor("edge-f", "STRATA_TEST_BAD_BOOTSTRAP")),
-                  Clock::System());
-  Status started = again.Start();
-  ASSERT_TRUE(started.ok()) << started.ToString();
-  ASSERT_TRUE(
-      WaitUntil([&] { return HubThrough(*hub->store, "edge-f", "obs") == 600; }, seconds(60)))
-      << testing::ReadTextFile(hub->dir.File("uplink-broker.log"));
-  again.Stop();
-  hub->ingest->Stop();
-  ExpectHubMirrorsEdge(*hub->store, "edge-f", db);
 }
 
 }  // namespace

@@ -306,6 +306,18 @@ function streamLag(edge) {
   }, h('span', {class: 'stream'}, s.stream), ' ', duration(s.lag_seconds))));
 }
 
+// The desired config version and whether the edge's last report says it runs it.
+function desiredConfig(edge) {
+  const d = edge.desired;
+  if (!d || d.state === 'none') return h('span', {class: 'muted'}, '—');
+  const want = d.document && d.document.config_version ? d.document.config_version : `v${d.version}`;
+  const reported = edge.reported && typeof edge.reported === 'object' ? edge.reported : {};
+  const kinds = {applied: 'ok', pending: 'warn', rejected: 'bad', unknown: 'muted'};
+  const label = d.state === 'unknown' ? 'sent' : d.state;
+  return h('span', {title: reported.message || `desired state version ${d.version}`},
+      want, ' ', badge(label, kinds[d.state] || 'muted'));
+}
+
 async function fleetView(ctx) {
   const summary = h('p', {class: 'muted'});
   const body = h('div');
@@ -333,6 +345,7 @@ async function fleetView(ctx) {
       }},
       {label: 'Last seen', cell: (e) => ago(e.last_seen, e.last_seen_age_seconds)},
       {label: 'Lag per stream', cell: streamLag},
+      {label: 'Config', cell: desiredConfig},
     ], items, {empty: 'No edge is enrolled or has sent data yet (strata hub edge add).'}));
     stamp.replaceChildren(updated());
   });

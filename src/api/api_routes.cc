@@ -14,6 +14,8 @@
 #include "core/sha256.h"
 #include "core/time_util.h"
 #include "store/store.h"
+#include "uplink/desired_state.h"
+#include "uplink/uplink_topics.h"
 
 namespace strata::api {
 namespace {
@@ -152,8 +154,30 @@ json StreamSchema() {
               {"lag_seconds", Num("now - updated")}});
 }
 
+// The desired state and how the edge's last report compares: "none" (nothing desired),
+// "unknown" (no report for this version yet), else the report's state (applied, pending,
+// rejected).
+json DesiredJson(const std::optional<DesiredState>& desired, const EdgeEntry* entry) {
+  if (!desired) {
+    return {{"version", 0}, {"document", json::object()}, {"updated", nullptr}, {"state", "none"}};
+  }
+  json out = {{"version", desired->version},
+              {"document", Embedded(desired->document)},
+              {"updated", ApiTime(desired->updated_ns)},
+              {"state", "unknown"}};
+  if (entry != nullptr) {
+    const json reported = json::parse(entry->reported, nullptr, /*allow_exceptions=*/false);
+    if (reported.is_object() && reported.value("kind", "") == "applied" &&
+        reported.value("version", uint64_t{0}) == desired->version) {
+      out["state"] = reported.value("state", "unknown");
+    }
+  }
+  return out;
+}
+
 json EdgeJson(const std::string& edge_id, const EdgeEntry* entry,
-              const std::vector<const StreamProgress*>& streams, int64_t now_ns) {
+              const std::vector<const StreamProgress*>& streams, int64_t now_ns,
+              const std::optional<DesiredState>& desired) {
   json e = {{"edge_id", edge_id}, {"enrolled", entry != nullptr}};
   int64_t last_seen = entry ? entry->last_seen_ns : 0;
   json list = json::array();
@@ -167,8 +191,17 @@ json EdgeJson(const std::string& edge_id, const EdgeEntry* entry,
   e["last_seen_age_seconds"] = last_seen > 0 ? json(Seconds(now_ns - last_seen)) : json(nullptr);
   e["heartbeat"] = entry ? Embedded(entry->heartbeat) : json(nullptr);
   e["reported"] = entry ? Embedded(entry->reported) : json(nullptr);
+  e["desired"] = DesiredJson(desired, entry);
   e["streams"] = std::move(list);
   return e;
+}
+
+json DesiredSchema() {
+  return Obj({{"version", Num("grows by one with every change; 0 = nothing desired yet")},
+              {"document", AnyObject("what the hub wants the edge to run: {config_version}")},
+              {"updated", Nullable(TimeStr("when it was set"))},
+              {"state", Str("none, unknown (no report for this version yet), applied, pending "
+                            "or rejected, from the edge's last report")}});
 }
 
 json EdgeSchema() {
@@ -181,6 +214,7 @@ json EdgeSchema() {
               {"last_seen_age_seconds", Nullable(Num())},
               {"heartbeat", Nullable(AnyObject("the edge's last heartbeat document"))},
               {"reported", Nullable(AnyObject("the state the edge last reported"))},
+              {"desired", DesiredSchema()},
               {"streams", Arr(StreamSchema())}});
 }
 
@@ -341,9 +375,15 @@ class Handlers {
     std::map<std::string, std::pair<const EdgeEntry*, std::vector<const StreamProgress*>>> all;
     for (const EdgeEntry& e : edges) all[e.edge_id].first = &e;
     for (const StreamProgress& p : progress) all[p.edge_id].second.push_back(&p);
+    STRATA_ASSIGN_OR_RETURN(std::vector<DesiredState> desired, store().ListDesired());
+    std::map<std::string, DesiredState> desired_of;
+    for (DesiredState& d : desired) desired_of[d.edge_id] = std::move(d);
     json items = json::array();
     for (const auto& [id, entry] : all) {
-      items.push_back(EdgeJson(id, entry.first, entry.second, req.now_ns));
+      auto d = desired_of.find(id);
+      items.push_back(
+          EdgeJson(id, entry.first, entry.second, req.now_ns,
+                   d == desired_of.end() ? std::nullopt : std::optional<DesiredState>(d->second)));
     }
     return Reply{200, {{"items", std::move(items)}, {"truncated", false}}, {}, {}};
   }
@@ -360,7 +400,31 @@ class Handlers {
       return NotFoundError(fmt::format(
           "no edge '{}' is enrolled or has sent data (GET /api/v1/edges lists them)", id));
     }
-    return Reply{200, EdgeJson(id, entry ? &*entry : nullptr, streams, req.now_ns), {}, {}};
+    STRATA_ASSIGN_OR_RETURN(std::optional<DesiredState> desired, store().GetDesired(id));
+    return Reply{
+        200, EdgeJson(id, entry ? &*entry : nullptr, streams, req.now_ns, desired), {}, {}};
+  }
+
+  // PUT /api/v1/edges/{edge_id}/desired: a new version of what the edge should run; the hub
+  // publishes it (retained) and the edge reports what it applied.
+  StatusOr<Reply> SetDesired(const RouteRequest& req) {
+    const std::string& id = req.Path("edge_id");
+    STRATA_ASSIGN_OR_RETURN(const DesiredDocument document,
+                            DecodeDesiredDocument(req.body, /*allow_unknown=*/false));
+    STRATA_ASSIGN_OR_RETURN(std::optional<EdgeEntry> entry, store().GetEdge(id));
+    if (!entry) {
+      return NotFoundError(fmt::format(
+          "edge '{}' is not enrolled: enrol it first (GET /api/v1/edges lists the edges)", id));
+    }
+    STRATA_ASSIGN_OR_RETURN(DesiredState state,
+                            store().SetDesired(id, EncodeDesiredDocument(document), req.now_ns));
+    if (deps_.desired_changed) deps_.desired_changed();
+    return Reply{200,
+                 {{"edge_id", id},
+                  {"desired", DesiredJson(state, &*entry)},
+                  {"topic", DesiredTopic(entry->tenant, id)}},
+                 {},
+                 {}};
   }
 
   StatusOr<Reply> ListAssets(const RouteRequest& req) {
@@ -729,6 +793,25 @@ std::vector<Route> MakeApiRoutes(const RouteDeps& deps) {
        .params = {PathParam("edge_id", "the edge's id")},
        .response_schema = EdgeSchema(),
        .handler = bind(&Handlers::GetEdge)});
+  add({.method = "PUT",
+       .path = "/api/v1/edges/{edge_id}/desired",
+       .role = Role::kEngineer,
+       .tag = "fleet",
+       .summary = "Set what an edge should run (desired state); the edge reports what it applied",
+       .description =
+           "Stores a new version of the edge's desired state and publishes it, retained, on "
+           "strata/v1/<tenant>/edge/<id>/desired. The edge answers on .../reported; GET "
+           "/api/v1/edges/{edge_id} shows desired.state (applied, pending, rejected). An edge "
+           "that is offline gets it when it connects. 404 for an edge not enrolled.",
+       .params = {PathParam("edge_id", "the edge's id")},
+       .request_schema = {{"type", "object"},
+                          {"additionalProperties", false},
+                          {"properties",
+                           {{"config_version",
+                             Str("the config revision the edge should run: its edge.yaml "
+                                 "edge.config_version, or the sha256:... it reports")}}}},
+       .response_schema = Obj({{"edge_id", Str()}, {"desired", DesiredSchema()}, {"topic", Str()}}),
+       .handler = bind(&Handlers::SetDesired)});
   add({.method = "GET",
        .path = "/api/v1/assets",
        .role = Role::kViewer,

@@ -1,6 +1,6 @@
 // The REST API's routes (everything under /api/v1 but the OpenAPI document, plus /metrics and
 // /healthz), as a table for the server (api_server.h). Handlers read the HubStore and never
-// write to it, except the token routes and enrolment.
+// write to it, except the token routes, enrolment and the desired state.
 //
 // Thread-safe: handlers may run concurrently; they share only the store, the registry and
 // the health callback, which are thread-safe.
@@ -41,6 +41,9 @@ struct RouteDeps {
   std::function<std::string()> health;  // "" = healthy; may be empty
   // The broker side of POST /api/v1/enrol; empty: this hub does not enrol edges.
   ProvisionEdge provision_edge;
+  // Called after a desired state changed in the store (the hub's DesiredPublisher publishes it
+  // now rather than at its next look); may be empty.
+  std::function<void()> desired_changed;
 };
 
 std::vector<Route> MakeApiRoutes(const RouteDeps& deps);

@@ -47,8 +47,74 @@ TEST_F(ApiRoutesTest, EdgesShowRegistryHeartbeatAndUplinkProgress) {
   EXPECT_EQ(one.body, e);
   Response missing = Get("/api/v1/edges/edge-9", Viewer());
   EXPECT_EQ(missing.status, 404);
-  EXPECT_NE(missing.body["error"]["message"].get<std::string>().find("edge-9"),
+  EXPECT_NE(missing.body["error"]["message"].get<std::string>().find("edge-9"), std::string::npos);
+}
+
+TEST_F(ApiRoutesTest, DesiredStateIsVersionedAndComparedWithWhatTheEdgeReports) {
+  Response none = Get("/api/v1/edges/edge-1", Viewer());
+  ASSERT_EQ(none.status, 200);
+  EXPECT_EQ(none.body["desired"]["version"], 0);
+  EXPECT_EQ(none.body["desired"]["state"], "none");
+
+  const std::string& engineer = TokenOf(Role::kEngineer);
+  Response set =
+      Call("PUT", "/api/v1/edges/edge-1/desired", engineer, R"({"config_version":"line-1 v7"})");
+  ASSERT_EQ(set.status, 200) << set.text;
+  EXPECT_EQ(set.body["desired"]["version"], 1);
+  EXPECT_EQ(set.body["desired"]["document"]["config_version"], "line-1 v7");
+  EXPECT_EQ(set.body["desired"]["state"], "unknown");
+  EXPECT_EQ(set.body["desired"]["updated"], T(kNow));
+  EXPECT_EQ(set.body["topic"], "strata/v1/acme/edge/edge-1/desired");
+  EXPECT_EQ(desired_changed_.load(), 1);
+
+  // The edge reports version 1 applied: the API says so, in the edge and in the list.
+  ASSERT_TRUE(
+      real_store_
+          ->RecordReported("edge-1", R"({"kind":"applied","version":1,"state":"applied"})", kNow)
+          .ok());
+  Response one = Get("/api/v1/edges/edge-1", Viewer());
+  EXPECT_EQ(one.body["desired"]["state"], "applied");
+  EXPECT_EQ(Get("/api/v1/edges", Viewer()).body["items"][0]["desired"], one.body["desired"]);
+
+  // A new version: that report is for the old one.
+  Response again =
+      Call("PUT", "/api/v1/edges/edge-1/desired", engineer, R"({"config_version":"line-1 v8"})");
+  ASSERT_EQ(again.status, 200) << again.text;
+  EXPECT_EQ(again.body["desired"]["version"], 2);
+  EXPECT_EQ(again.body["desired"]["state"], "unknown");
+  EXPECT_EQ(desired_changed_.load(), 2);
+}
+
+TEST_F(ApiRoutesTest, BadDesiredStatesAreRefusedAndStoreNothing) {
+  const std::string& engineer = TokenOf(Role::kEngineer);
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"config_versoin":"v7"})", "unknown key 'config_versoin'"},
+      {R"({"config_version":7})", "'config_version' must be a string"},
+      {R"([1])", "must be a JSON object"},
+      {R"({"config_version":"'; DROP TABLE desired; --"})", ""},  // a plain value: accepted
+  };
+  int accepted = 0;
+  for (const auto& [body, expected] : cases) {
+    Response r = Call("PUT", "/api/v1/edges/edge-1/desired", engineer, body);
+    if (std::string(expected).empty()) {
+      EXPECT_EQ(r.status, 200) << r.text;
+      ++accepted;
+      continue;
+    }
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_NE(r.body["error"]["message"].get<std::string>().find(expected), std::string::npos)
+        << r.text;
+  }
+  Response missing =
+      Call("PUT", "/api/v1/edges/edge-9/desired", engineer, R"({"config_version":"v7"})");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body["error"]["message"].get<std::string>().find("not enrolled"),
             std::string::npos);
+  auto stored = real_store_->GetDesired("edge-1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->version, static_cast<uint64_t>(accepted));
+  EXPECT_EQ((*stored)->document, R"({"config_version":"'; DROP TABLE desired; --"})");
+  EXPECT_FALSE(real_store_->GetDesired("edge-9")->has_value());
 }
 
 TEST_F(ApiRoutesTest, AssetsListLastSeenStalenessAndOpenAlerts) {
@@ -156,8 +222,7 @@ TEST_F(ApiRoutesTest, SeriesAreDownsampledIntoAtMostPointsBuckets) {
     EXPECT_LE(one["points"].size(), static_cast<size_t>(kDefaultSeriesPoints));
   }
   // An odd span rounds the bucket up, so there are never more than `points` buckets.
-  r = Get(AssetPath(kAsset, "/series?signal=motor.temp&from=" +
-                                std::to_string(kNow - 3600 * kSec) +
+  r = Get(AssetPath(kAsset, "/series?signal=motor.temp&from=" + std::to_string(kNow - 3600 * kSec) +
                                 "&to=" + std::to_string(kNow - 3600 * kSec + 7) + "&points=2"),
           Viewer());
   ASSERT_EQ(r.status, 200);

@@ -93,7 +93,8 @@ bool Readable(const std::string& path) { return std::ifstream(path).good(); }
 ApiServer::ApiServer(HubStore& store, MetricsRegistry& metrics, ApiServerOptions options,
                      const Clock& clock)
     : store_(store), metrics_(metrics), options_(std::move(options)), clock_(clock) {
-  routes_ = MakeApiRoutes({store_, metrics_, options_.health, options_.provision_edge});
+  routes_ = MakeApiRoutes(
+      {store_, metrics_, options_.health, options_.provision_edge, options_.desired_changed});
   routes_.push_back({.method = "GET",
                      .path = "/api/v1/openapi.json",
                      .tag = "operations",

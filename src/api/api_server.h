@@ -60,6 +60,8 @@ struct ApiServerOptions {
   // Gives an enrolling edge its own broker login (POST /api/v1/enrol); empty: this hub does not
   // enrol edges (the route answers 409 saying how to turn it on).
   ProvisionEdge provision_edge;
+  // Called after PUT /api/v1/edges/{id}/desired stored a new version; may be empty.
+  std::function<void()> desired_changed;
 };
 
 class ApiServer {

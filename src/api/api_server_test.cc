@@ -53,6 +53,7 @@ class ApiServerTest : public ApiTest {
       return json{{"edge_id", "edge-new-" + std::to_string(++enrolled_)}, {"tenant", "acme"}}
           .dump();
     }
+    if (route.path.ends_with("/desired")) return R"({"config_version":"line-1 v7"})";
     return R"({"name":"made by a test","role":"viewer"})";
   }
   int enrolled_ = 0;

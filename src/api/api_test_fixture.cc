@@ -177,6 +177,7 @@ void ApiTest::SetUp() {
     return StatusOr<MqttCredentials>(
         MqttCredentials{std::string(edge_id), "password-of-" + std::string(edge_id)});
   };
+  server_options.desired_changed = [this] { desired_changed_.fetch_add(1); };
   StartServer(server_options);
 }
 

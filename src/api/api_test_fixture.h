@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,6 +100,18 @@ class FaultInjectingStore final : public HubStore {
                         int64_t now_ns) override {
     return real_.RecordReported(edge_id, reported_json, now_ns);
   }
+  StatusOr<DesiredState> SetDesired(std::string_view edge_id, std::string_view document,
+                                    int64_t now_ns) override {
+    return real_.SetDesired(edge_id, document, now_ns);
+  }
+  StatusOr<std::optional<DesiredState>> GetDesired(std::string_view edge_id) override {
+    if (Status s = Fault(); !s.ok()) return s;
+    return real_.GetDesired(edge_id);
+  }
+  StatusOr<std::vector<DesiredState>> ListDesired() override {
+    if (Status s = Fault(); !s.ok()) return s;
+    return real_.ListDesired();
+  }
   Status CreateToken(const ApiToken& token) override { return real_.CreateToken(token); }
   StatusOr<std::optional<ApiToken>> FindTokenByHash(std::string_view hash) override {
     if (fail_tokens) return UnavailableError("injected: database is locked");
@@ -164,6 +177,7 @@ class ApiTest : public ::testing::Test {
   std::map<std::string, uint64_t> next_seq_;  // per stream
   std::mutex provisioned_mu_;
   std::vector<std::pair<std::string, std::string>> provisioned_;  // (tenant, edge id) enrolled
+  std::atomic<int> desired_changed_{0};  // calls of ApiServerOptions::desired_changed
 };
 
 }  // namespace strata::api::testing

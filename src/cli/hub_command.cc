@@ -9,9 +9,11 @@
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "hub/broker_provisioner.h"
+#include "hub/desired_publisher.h"
 #include "hub/hub_config.h"
 #include "hub/hub_ingest.h"
 #include "hub/store/hub_store.h"
+#include "uplink/desired_state.h"
 #include "uplink/uplink_topics.h"
 
 namespace strata {
@@ -23,9 +25,10 @@ struct HubOptions {
   // token create
   std::string role = "viewer";
   std::string name;
-  // edge add
+  // edge add, edge desired
   std::string edge_id;
   std::string tenant = "default";
+  std::string config_version;
 };
 
 std::string EngineName(const HubStoreOptions& o) {
@@ -89,6 +92,16 @@ int RunHub(const HubOptions& o) {
       return provisioner->ProvisionEdge(tenant, edge_id);
     };
   }
+  DesiredPublisher::Options desired_options;
+  desired_options.broker = config.ingest.broker;
+  desired_options.hub_id = config.hub_id;
+  StatusOr<std::unique_ptr<DesiredPublisher>> desired =
+      DesiredPublisher::Start(desired_options, *store, metrics);
+  if (!desired.ok()) {
+    spdlog::error("hub cannot start publishing desired state: {}", desired.status().message());
+    return kExitFailure;
+  }
+  config.api.desired_changed = [p = desired->get()] { p->Notify(); };
   api::ApiServer server(*store, metrics, config.api);
   if (Status s = server.Start(); !s.ok()) {
     spdlog::error("hub cannot start the API: {}", s.message());
@@ -173,6 +186,46 @@ int RunEdgeAdd(const HubOptions& o) {
   return kExitOk;
 }
 
+int RunEdgeDesired(const HubOptions& o) {
+  DesiredDocument document;
+  document.config_version = o.config_version;
+  // The API's own check, so that both ways in accept the same documents.
+  StatusOr<DesiredDocument> checked =
+      DecodeDesiredDocument(EncodeDesiredDocument(document), /*allow_unknown=*/false);
+  if (!checked.ok()) {
+    fmt::print(stderr, "strata hub edge desired: --config-version: {}\n",
+               checked.status().message());
+    return kExitUsage;
+  }
+  HubConfig config;
+  int code = kExitOk;
+  std::unique_ptr<HubStore> store =
+      OpenFromConfig("hub edge desired", o.config, &config, &code);
+  if (!store) return code;
+  StatusOr<std::optional<EdgeEntry>> edge = store->GetEdge(o.edge_id);
+  if (edge.ok() && !edge->has_value()) {
+    fmt::print(stderr,
+               "strata hub edge desired: edge '{}' is not enrolled (strata hub edge add, or "
+               "enrolment with a bootstrap token)\n",
+               o.edge_id);
+    return kExitUsage;
+  }
+  StatusOr<DesiredState> state =
+      edge.ok() ? store->SetDesired(o.edge_id, EncodeDesiredDocument(*checked),
+                                    Clock::System().NowNs())
+                : StatusOr<DesiredState>(edge.status());
+  if (!state.ok()) {
+    fmt::print(stderr, "strata hub edge desired: {}\n", state.status().message());
+    return kExitFailure;
+  }
+  fmt::print(
+      "edge '{}': desired state version {} stored (config_version '{}'). The running hub "
+      "publishes it on {} within seconds; the edge's answer shows in GET /api/v1/edges/{}\n",
+      o.edge_id, state->version, o.config_version, DesiredTopic((*edge)->tenant, o.edge_id),
+      o.edge_id);
+  return kExitOk;
+}
+
 }  // namespace
 
 CommandRunner AddHubCommand(CLI::App& root) {
@@ -209,13 +262,25 @@ CommandRunner AddHubCommand(CLI::App& root) {
   add->fallthrough();
   add->add_option("--id", o->edge_id, "The edge's id (edge.id in its edge.yaml)")->required();
   add->add_option("--tenant", o->tenant, "The edge's tenant (edge.tenant)")->capture_default_str();
+  CLI::App* desired = edge->add_subcommand(
+      "desired",
+      "Set what an edge should run (desired state, docs/uplink.md#desired-state); the running "
+      "hub publishes it and the edge reports whether it runs it");
+  desired->fallthrough();
+  desired->add_option("--id", o->edge_id, "The edge's id")->required();
+  desired
+      ->add_option("--config-version", o->config_version,
+                   "The config revision it should run: its edge.yaml edge.config_version, or "
+                   "the sha256:... it reports")
+      ->required();
 
   cmd->footer(fmt::format(
       "Stops cleanly on Ctrl-C or SIGTERM. API: /api/v1 (docs/api.md); /metrics; /healthz.\n{}",
       kExitCodes));
-  return [o, create, add] {
+  return [o, create, add, desired] {
     if (create->parsed()) return RunTokenCreate(*o);
     if (add->parsed()) return RunEdgeAdd(*o);
+    if (desired->parsed()) return RunEdgeDesired(*o);
     return RunHub(*o);
   };
 }

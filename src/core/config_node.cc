@@ -121,6 +121,7 @@ StatusOr<std::shared_ptr<ConfigDocument>> ConfigDocument::Parse(const std::strin
   auto doc = std::make_shared<ConfigDocument>();
   doc->file_ = name;
   doc->dir_ = dir;
+  doc->text_ = text;
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(text);

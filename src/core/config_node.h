@@ -49,6 +49,8 @@ class ConfigDocument : public std::enable_shared_from_this<ConfigDocument> {
 
   ConfigNode root();
   const std::string& file() const { return file_; }
+  // The YAML text as read (e.g. to tell one revision of a config from another).
+  const std::string& text() const { return text_; }
   // Directory of the file ("" for parsed text), for resolving relative paths.
   const std::string& dir() const { return dir_; }
 
@@ -71,6 +73,7 @@ class ConfigDocument : public std::enable_shared_from_this<ConfigDocument> {
 
   std::string file_;
   std::string dir_;
+  std::string text_;
   YAML::Node root_;
   std::vector<std::unique_ptr<MapState>> maps_;
 };

@@ -89,6 +89,13 @@ Status EdgeAgent::Start() {
     }
   }
   if (config_.uplink) {
+    // The last desired state the hub published, kept next to the store.
+    desired_ =
+        std::make_unique<DesiredKeeper>((std::filesystem::path(config_.store_path).parent_path() /
+                                         (config_.edge_id + ".desired.json"))
+                                            .string(),
+                                        config_.edge_id, config_.config_version, clock_, metrics_);
+    desired_->Load();
     uplink_ = std::make_unique<Uplink>(
         *config_.uplink,
         [p = pipeline_.get()](std::string_view stream, uint64_t through) {
@@ -105,7 +112,8 @@ Status EdgeAgent::Start() {
               std::count_if(connectors_.begin(), connectors_.end(),
                             [](const auto& c) { return c->connected(); }),
               connectors_.size());
-        });
+        },
+        [keeper = desired_.get()](std::string_view payload) { return keeper->OnMessage(payload); });
   }
   if (commit_observer_ || decisions_ || uplink_) {
     pipeline_->SetCommitObserver([observer = commit_observer_, engine = decisions_.get(),
@@ -162,8 +170,9 @@ Status EdgeAgent::Start() {
     }
   }
   last_summary_ns_ = clock_.NowNs();
-  spdlog::info("edge '{}' started: {} assets, {} signals, store {}{}", config_.edge_id,
-               config_.model->assets().size(), config_.model->signal_count(), config_.store_path,
+  spdlog::info("edge '{}' started (config version '{}'): {} assets, {} signals, store {}{}",
+               config_.edge_id, config_.config_version, config_.model->assets().size(),
+               config_.model->signal_count(), config_.store_path,
                metrics_server_ ? fmt::format(", metrics on http://{}/metrics",
                                              config_.metrics_listen.substr(
                                                  0, config_.metrics_listen.rfind(':')) +

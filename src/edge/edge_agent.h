@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/source_catalog.h"
+#include "edge/desired_keeper.h"
 #include "edge/edge_config.h"
 #include "edge/metrics_server.h"
 #include "pipeline/ingest_pipeline.h"
@@ -47,6 +48,7 @@ class EdgeAgent {
   IngestPipeline* pipeline() { return pipeline_.get(); }
   DecisionEngine* decisions() { return decisions_.get(); }
   Uplink* uplink() { return uplink_.get(); }
+  const DesiredKeeper* desired() const { return desired_.get(); }
   const EdgeConfig& config() const { return config_; }
   // A one-line summary for logs: rates need the previous call's totals.
   std::string Summary();
@@ -61,6 +63,7 @@ class EdgeAgent {
   IngestPipeline::CommitObserver commit_observer_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::unique_ptr<DecisionEngine> decisions_;
+  std::unique_ptr<DesiredKeeper> desired_;  // with the uplink
   std::unique_ptr<Uplink> uplink_;
   std::unique_ptr<MetricsServer> metrics_server_;
   bool started_ = false;

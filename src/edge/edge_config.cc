@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/sha256.h"
 #include "uplink/uplink_batch.h"
 
 namespace strata {
@@ -17,6 +18,18 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
   if (auto edge = root.Find("edge")) {
     c.edge_id = edge->String("id", c.edge_id);
     c.tenant = edge->String("tenant", c.tenant);
+    if (edge->Has("config_version")) {
+      c.config_version = edge->String("config_version");
+      if (c.config_version.empty() || c.config_version.size() > 128 ||
+          std::any_of(c.config_version.begin(), c.config_version.end(),
+                      [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
+        edge->Get("config_version")
+            .Fail("config_version names this config's revision: 1..128 printable characters");
+      }
+    }
+  }
+  if (c.config_version.empty()) {
+    c.config_version = "sha256:" + Sha256Hex(root.document().text()).substr(0, 16);
   }
   for (const std::string* id : {&c.edge_id, &c.tenant}) {
     if (id->empty() || id->find_first_of("/+# ") != std::string::npos) {

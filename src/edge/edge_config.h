@@ -59,6 +59,9 @@ struct EdgeConfig {
   std::string file;  // where it was read from
   std::string edge_id = "edge-1";
   std::string tenant = "default";
+  // The revision of this configuration, reported to the hub (desired state): edge.config_version,
+  // or "sha256:" + the first 16 hex digits of the config file's SHA-256.
+  std::string config_version;
   std::string store_path;
   Durability durability = Durability::kFull;
   std::shared_ptr<const AssetModel> model;

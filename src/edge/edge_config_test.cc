@@ -62,6 +62,7 @@ TEST(EdgeConfigTest, MistakesAreNamedWithFileLineAndKey) {
       {"edge: {id: \"a/b\"}\n", "not a valid id"},
       {"pipeline: {raw_queue: 12}\n", "raw_queue >= 1KiB"},
       {"validation: {max_future: soon}\n", "'soon' is not a duration"},
+      {"edge: {config_version: \"\"}\n", "edge.config_version: config_version names this"},
   };
   for (const auto& k : cases) {
     auto c = EdgeConfig::Parse(Minimal(k.extra), "edge.yaml", "");
@@ -81,6 +82,19 @@ std::string WithStore(const std::string& store) {
   const std::string minimal_store = "store: {path: /tmp/x.db}\n";
   text.replace(text.find(minimal_store), minimal_store.size(), store);
   return text;
+}
+
+TEST(EdgeConfigTest, TheConfigVersionIsGivenOrTheFilesHash) {
+  auto named = EdgeConfig::Parse(Minimal("edge: {config_version: line-1 v7}\n"), "edge.yaml", "");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_EQ(named->config_version, "line-1 v7");
+  auto a = EdgeConfig::Parse(Minimal(), "edge.yaml", "");
+  auto b = EdgeConfig::Parse(Minimal("# a comment is a change\n"), "edge.yaml", "");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->config_version.rfind("sha256:", 0), 0u) << a->config_version;
+  EXPECT_EQ(a->config_version.size(), 7u + 16u);
+  EXPECT_NE(a->config_version, b->config_version);
+  EXPECT_EQ(a->config_version, EdgeConfig::Parse(Minimal(), "other.yaml", "")->config_version);
 }
 
 TEST(EdgeConfigTest, TheOutboxQuotaDefaultsToMaxSizeAndDropsTheOldest) {

@@ -22,11 +22,12 @@ constexpr int64_t kPublishTimeoutNs = 2 * kNsPerSec;
 }  // namespace
 
 Uplink::Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, MetricsRegistry& metrics,
-               HealthSource health)
+               HealthSource health, DesiredSink on_desired)
     : options_(std::move(options)),
       on_ack_(std::move(on_ack)),
       clock_(clock),
       health_(std::move(health)),
+      on_desired_(std::move(on_desired)),
       enrol_failures_(metrics.GetCounter(
           "strata_edge_uplink_enrol_failures_total",
           "Enrolment attempts that did not get the edge its broker login (retried)")),
@@ -71,6 +72,7 @@ Status Uplink::Connect() {
   o.wait_for_broker = false;
   o.max_inflight = std::max<size_t>(16, options_.max_inflight * std::size(kStreams) + 4);
   o.subscriptions = {AckTopic(options_.tenant, options_.edge_id)};
+  if (on_desired_) o.subscriptions.push_back(DesiredTopic(options_.tenant, options_.edge_id));
   o.on_message = [this](std::string_view topic, std::string_view payload) {
     OnMessage(topic, payload);
   };
@@ -160,7 +162,15 @@ uint64_t Uplink::acked_through(std::string_view stream) const {
   return it == acked_.end() ? 0 : it->second;
 }
 
-void Uplink::OnMessage(std::string_view, std::string_view payload) {
+void Uplink::OnMessage(std::string_view topic, std::string_view payload) {
+  if (on_desired_ && topic == DesiredTopic(options_.tenant, options_.edge_id)) {
+    {
+      std::lock_guard lock(mu_);
+      desired_ = std::string(payload);  // only the latest matters
+    }
+    cv_.notify_all();
+    return;
+  }
   StatusOr<UplinkAck> ack = DecodeAck(payload);
   if (!ack.ok()) {
     bad_acks_.Add();
@@ -183,17 +193,25 @@ void Uplink::Run() {
     }
   }
   std::vector<std::pair<std::string, uint64_t>> acks;
+  std::optional<std::string> desired;
   while (true) {
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::nanoseconds(options_.poll_ns),
-                   [&] { return stop_ || woken_ || !acks_.empty(); });
+                   [&] { return stop_ || woken_ || !acks_.empty() || desired_.has_value(); });
       if (stop_) return;
       woken_ = false;
       acks.swap(acks_);
+      desired.swap(desired_);
     }
     ApplyAcks(acks);
     acks.clear();
+    if (desired) {
+      if (std::optional<std::string> report = on_desired_(*desired)) {
+        Report(*report, "desired state report");
+      }
+      desired.reset();
+    }
     connected_gauge_.Set(connected() ? 1 : 0);
     const int64_t now = clock_.NowNs();
     CheckTimeouts(now);
@@ -228,10 +246,16 @@ void Uplink::SendHeartbeat(int64_t now) {
       R"("acked":{{{}}},"inflight":{{{}}}{}{}}})",
       options_.edge_id, options_.tenant, kStrataVersion, now, (now - started_ns_) / kNsPerSec,
       acked, inflight, extra.empty() ? "" : ",", extra);
-  // QoS 1, not retained: a missed heartbeat is replaced by the next one.
+  // A missed heartbeat is replaced by the next one.
+  Report(body, "heartbeat");
+}
+
+void Uplink::Report(const std::string& body, std::string_view what) {
+  // QoS 1, not retained. A lost desired state report is sent again when the retained desired
+  // state arrives again, after the next reconnect.
   Status s = publisher_->Publish(ReportedTopic(options_.tenant, options_.edge_id), body, 1, false,
                                  kPublishTimeoutNs);
-  if (!s.ok()) spdlog::debug("uplink: heartbeat not sent: {}", s.ToString());
+  if (!s.ok()) spdlog::debug("uplink: {} not sent: {}", what, s.ToString());
 }
 
 void Uplink::ApplyAcks(std::vector<std::pair<std::string, uint64_t>>& acks) {

@@ -62,12 +62,16 @@ class Uplink {
   using AckSink = std::function<void(std::string_view stream, uint64_t through_seq)>;
   // The edge's state for a heartbeat, as JSON members (called on the sender thread).
   using HealthSource = std::function<std::string()>;
+  // A message on .../desired (retained; again after every reconnect): the report to publish on
+  // .../reported, or nullopt (called on the sender thread; see edge/desired_keeper.h).
+  using DesiredSink = std::function<std::optional<std::string>(std::string_view payload)>;
 
   // Heartbeats (every heartbeat_ns, QoS 1, on .../reported): {"kind":"heartbeat", "edge",
   // "tenant", "version", "ts" (ns), "uptime_s", "acked" {stream: seq}, "inflight" {stream:
   // batches}} plus what `health` adds (queues, store size). The hub keeps the last one.
+  // With `on_desired`, the uplink also subscribes to the edge's desired state.
   Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, MetricsRegistry& metrics,
-         HealthSource health = {});
+         HealthSource health = {}, DesiredSink on_desired = {});
   ~Uplink();
   Uplink(const Uplink&) = delete;
   Uplink& operator=(const Uplink&) = delete;
@@ -75,8 +79,8 @@ class Uplink {
   // Starts the MQTT client (connecting in the background: the hub or broker may be away) and
   // the sender thread. With `enrol`, the sender thread first gets the edge's login (from the
   // credentials file, else from the hub, retrying while the hub is away or refuses) and only
-  // then connects; the edge keeps collecting meanwhile. `reader` is a read-only store on the edge's database (the writer belongs
-  // to the pipeline).
+  // then connects; the edge keeps collecting meanwhile. `reader` is a read-only store on the edge's
+  // database (the writer belongs to the pipeline).
   Status Start(std::unique_ptr<Store> reader);
   void Stop();
 
@@ -120,6 +124,7 @@ class Uplink {
   void ApplyAcks(std::vector<std::pair<std::string, uint64_t>>& acks);
   void CheckTimeouts(int64_t now);
   void SendHeartbeat(int64_t now);
+  void Report(const std::string& body, std::string_view what);
   // Sends what the outbox holds for `st`, within the window and the rate; false on a store or
   // publish failure (retried on the next turn).
   bool Fill(StreamState& st, const std::vector<OutboxRange>& pending, int64_t now);
@@ -129,12 +134,13 @@ class Uplink {
   AckSink on_ack_;
   const Clock& clock_;
   HealthSource health_;
+  DesiredSink on_desired_;
   int64_t started_ns_ = 0;
   int64_t next_heartbeat_ns_ = 0;
-  std::unique_ptr<MqttPublisher> publisher_;  // created by Start, or by the sender thread
+  std::unique_ptr<MqttPublisher> publisher_;   // created by Start, or by the sender thread
   std::atomic<MqttPublisher*> live_{nullptr};  // publisher_ once it exists, for connected()
-  std::vector<StreamState> streams_;  // sender thread only
-  double tokens_ = 0;                 // rate cap bucket, records
+  std::vector<StreamState> streams_;           // sender thread only
+  double tokens_ = 0;                          // rate cap bucket, records
   int64_t tokens_ns_ = 0;
 
   mutable std::mutex mu_;
@@ -142,6 +148,7 @@ class Uplink {
   bool stop_ = false;
   bool woken_ = false;
   std::vector<std::pair<std::string, uint64_t>> acks_;  // received, not applied yet
+  std::optional<std::string> desired_;                  // received, not handled yet (the last)
   std::map<std::string, uint64_t, std::less<>> acked_;  // for acked_through()
   std::thread thread_;
 

@@ -7,8 +7,8 @@
 //     records (decisions, alert events); with, per (edge, stream), the highest contiguous seq
 //     stored (`through`, what the hub acknowledges) and the stored ranges above it;
 //   - the digital twin's raw state: the latest observation per (asset, signal);
-//   - the fleet registry: enrolled edges, their credentials (hashed), last heartbeat and the
-//     state they reported;
+//   - the fleet registry: enrolled edges, their credentials (hashed), last heartbeat, the
+//     state they reported and the state the hub desires of them (versioned);
 //   - API tokens (hashed) with their role.
 //
 // Idempotency: IngestBatch stores only the seqs of a batch not stored before (a replayed,
@@ -138,6 +138,17 @@ struct EdgeEntry {
   std::string reported;         // the state the edge last reported, a JSON document
 };
 
+// --- desired state ---
+
+// What the hub wants one edge to run (docs/uplink.md#desired-state): a JSON object the hub
+// publishes, retained, on strata/v1/<tenant>/edge/<id>/desired together with its version.
+struct DesiredState {
+  std::string edge_id;
+  uint64_t version = 0;     // 1 for the edge's first document, +1 for every change
+  std::string document;     // a JSON object, stored as given (the API validates it)
+  int64_t updated_ns = 0;   // hub clock, when it was set
+};
+
 // --- API tokens ---
 
 // viewer < technician < engineer < admin, each able to do what the ones below can. `bootstrap`
@@ -203,6 +214,16 @@ class HubStore {
   // Records the state an edge reports it applied (JSON); NotFound for an edge not enrolled.
   virtual Status RecordReported(std::string_view edge_id, std::string_view reported_json,
                                 int64_t now_ns) = 0;
+
+  // Desired state. SetDesired replaces the edge's document and returns it with the next
+  // version (1 for the first), atomically: concurrent setters (two hubs) get distinct versions.
+  // NotFound for an edge not enrolled. Re-enrolling an edge keeps its desired state.
+  virtual StatusOr<DesiredState> SetDesired(std::string_view edge_id, std::string_view document,
+                                            int64_t now_ns) = 0;
+  // nullopt when none was ever set for the edge.
+  virtual StatusOr<std::optional<DesiredState>> GetDesired(std::string_view edge_id) = 0;
+  // Every edge's desired state, ordered by edge id.
+  virtual StatusOr<std::vector<DesiredState>> ListDesired() = 0;
 
   // Tokens. AlreadyExists for a token id or hash already stored.
   virtual Status CreateToken(const ApiToken& token) = 0;

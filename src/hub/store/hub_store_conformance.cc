@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -167,6 +168,13 @@ IngestOutcome MustIngest(HubStore& store, const UplinkBatch& batch, int64_t now_
   StatusOr<IngestOutcome> outcome = store.IngestBatch(batch, now_ns);
   EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
   return outcome.ok() ? *outcome : IngestOutcome{};
+}
+
+DesiredState MustSetDesired(HubStore& store, std::string_view edge_id, std::string_view document,
+                            int64_t now_ns = kT0) {
+  StatusOr<DesiredState> set = store.SetDesired(edge_id, document, now_ns);
+  EXPECT_TRUE(set.ok()) << set.status().ToString();
+  return set.ok() ? *set : DesiredState{};
 }
 
 std::optional<StreamProgress> ProgressOf(HubStore& store, std::string_view edge,
@@ -834,6 +842,165 @@ TEST_P(HubStoreConformanceTest, TokensAreUniqueFoundByHashAndRevoked) {
   EXPECT_FALSE((*all)[1].revoked);
 }
 
+// --- desired state ---
+
+TEST_P(HubStoreConformanceTest, DesiredStateVersionsCountUpFromOne) {
+  ASSERT_TRUE(store_->UpsertEdge(Edge("edge-a", "acme")).ok());
+  ASSERT_TRUE(store_->UpsertEdge(Edge("edge-b", "acme")).ok());
+  const DesiredState first = MustSetDesired(*store_, "edge-a", R"({"models":["bearing@3"]})", kT0);
+  EXPECT_EQ(first.edge_id, "edge-a");
+  EXPECT_EQ(first.version, 1u);
+  EXPECT_EQ(first.document, R"({"models":["bearing@3"]})");
+  EXPECT_EQ(first.updated_ns, kT0);
+  const DesiredState second =
+      MustSetDesired(*store_, "edge-a", R"({"models":["bearing@4"]})", kT0 + 10);
+  EXPECT_EQ(second.version, 2u);
+  EXPECT_EQ(second.updated_ns, kT0 + 10);
+
+  StatusOr<std::optional<DesiredState>> got = store_->GetDesired("edge-a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->edge_id, "edge-a");
+  EXPECT_EQ((*got)->version, 2u);
+  EXPECT_EQ((*got)->document, R"({"models":["bearing@4"]})");
+  EXPECT_EQ((*got)->updated_ns, kT0 + 10);
+
+  // Enrolled without a desired state, and not enrolled at all: none.
+  got = store_->GetDesired("edge-b");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_FALSE(got->has_value());
+  got = store_->GetDesired("edge-x");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_P(HubStoreConformanceTest, DesiredStateOfAnEdgeNotEnrolledIsNotFoundAndNotStored) {
+  StatusOr<DesiredState> set = store_->SetDesired("edge-x", "{}", kT0);
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(set.status().message(), ::testing::HasSubstr("edge-x"));
+  EXPECT_THAT(set.status().message(), ::testing::HasSubstr("enrol"));
+  StatusOr<std::optional<DesiredState>> got = store_->GetDesired("edge-x");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_FALSE(got->has_value());
+  StatusOr<std::vector<DesiredState>> all = store_->ListDesired();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_THAT(*all, IsEmpty());
+
+  // Enrolled later, its first document is version 1.
+  ASSERT_TRUE(store_->UpsertEdge(Edge("edge-x", "acme")).ok());
+  EXPECT_EQ(MustSetDesired(*store_, "edge-x", "{}").version, 1u);
+}
+
+TEST_P(HubStoreConformanceTest, ReEnrolmentKeepsTheDesiredState) {
+  EdgeEntry e = Edge("edge-a", "acme", std::string(64, 'a'));
+  ASSERT_TRUE(store_->UpsertEdge(e).ok());
+  MustSetDesired(*store_, "edge-a", R"({"v":1})", kT0);
+  MustSetDesired(*store_, "edge-a", R"({"v":2})", kT0 + 1);
+  e.credential_hash = std::string(64, 'b');
+  e.enrolled_ns = kT0 + 2;
+  ASSERT_TRUE(store_->UpsertEdge(e).ok());
+  StatusOr<std::optional<DesiredState>> got = store_->GetDesired("edge-a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->version, 2u);
+  EXPECT_EQ((*got)->document, R"({"v":2})");
+  EXPECT_EQ((*got)->updated_ns, kT0 + 1);
+  EXPECT_EQ(MustSetDesired(*store_, "edge-a", R"({"v":3})", kT0 + 3).version, 3u);
+}
+
+TEST_P(HubStoreConformanceTest, ListDesiredHoldsEachEdgesLatestOrderedById) {
+  // Byte order: upper case before lower case, whatever the database's collation.
+  for (const char* id : {"edge-b", "edge-a", "edge-B", "edge-none"}) {
+    ASSERT_TRUE(store_->UpsertEdge(Edge(id, "acme")).ok());
+  }
+  MustSetDesired(*store_, "edge-b", R"({"b":1})", kT0);
+  MustSetDesired(*store_, "edge-a", R"({"a":1})", kT0 + 1);
+  MustSetDesired(*store_, "edge-b", R"({"b":2})", kT0 + 2);
+  MustSetDesired(*store_, "edge-B", R"({"B":1})", kT0 + 3);
+  MustSetDesired(*store_, "edge-b", R"({"b":3})", kT0 + 4);
+
+  StatusOr<std::vector<DesiredState>> all = store_->ListDesired();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_THAT(*all, SizeIs(3));
+  EXPECT_EQ((*all)[0].edge_id, "edge-B");
+  EXPECT_EQ((*all)[0].version, 1u);
+  EXPECT_EQ((*all)[1].edge_id, "edge-a");
+  EXPECT_EQ((*all)[1].version, 1u);
+  EXPECT_EQ((*all)[1].document, R"({"a":1})");
+  EXPECT_EQ((*all)[1].updated_ns, kT0 + 1);
+  EXPECT_EQ((*all)[2].edge_id, "edge-b");
+  EXPECT_EQ((*all)[2].version, 3u);
+  EXPECT_EQ((*all)[2].document, R"({"b":3})");
+  EXPECT_EQ((*all)[2].updated_ns, kT0 + 4);
+}
+
+TEST_P(HubStoreConformanceTest, DesiredDocumentsRoundTripByteExact) {
+  const std::vector<std::string> documents = {
+      R"({"note":"it's \"quoted\" 'twice'"})",
+      R"({"sql":"'; DROP TABLE desired; --","or":"Robert'); DELETE FROM edges WHERE ('1'='1"})",
+      "{\"asset\":\"pompe/äöü/泵-07/🚀/e\u0301\",\"escaped\":\"\\u00e9\"}",
+      "{\"ws\":\"tab\\tnew\\nline\", \"raw\":\"\t\r\n\", \"marks\":\"\\N %s %d $1 ?1 :name "
+      "\\x00\\.\"}",
+      "  {\"spaces\" :  [ 1 ,2 ] }  ",  // not normalised
+      "{\"big\":\"" + std::string(200'000, 'x') + "\"}",
+  };
+  const std::string edge = "edge 'ä\" $1";
+  ASSERT_TRUE(store_->UpsertEdge(Edge(edge, "acme")).ok());
+  uint64_t version = 0;
+  for (const std::string& document : documents) {
+    SCOPED_TRACE(document.substr(0, 80));
+    EXPECT_EQ(MustSetDesired(*store_, edge, document).version, ++version);
+    StatusOr<std::optional<DesiredState>> got = store_->GetDesired(edge);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ((*got)->edge_id, edge);
+    EXPECT_EQ((*got)->document, document);
+    StatusOr<std::vector<DesiredState>> all = store_->ListDesired();
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    ASSERT_THAT(*all, SizeIs(1));
+    EXPECT_EQ((*all)[0].document, document);
+  }
+}
+
+// Several API threads of two hubs (two store objects on one database) set the same edge's
+// desired state at once: every call gets a version of its own, with no gap.
+TEST_P(HubStoreConformanceTest, ConcurrentSettersGetDistinctVersions) {
+  std::unique_ptr<HubStore> other = OpenAnother();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(store_->UpsertEdge(Edge("edge-a", "acme")).ok());
+  constexpr int kThreads = 4;
+  constexpr int kSets = 25;
+  std::mutex mu;
+  std::vector<uint64_t> versions;  // guarded by mu
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    HubStore& store = t % 2 == 0 ? *store_ : *other;
+    threads.emplace_back([&store, &mu, &versions, t] {
+      for (int i = 0; i < kSets; ++i) {
+        const std::string document =
+            "{\"thread\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}";
+        StatusOr<DesiredState> set = store.SetDesired("edge-a", document, kT0 + i);
+        if (!set.ok()) {
+          ADD_FAILURE() << set.status().ToString();
+          continue;
+        }
+        std::lock_guard lock(mu);
+        versions.push_back(set->version);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::sort(versions.begin(), versions.end());
+  std::vector<uint64_t> want(kThreads * kSets);
+  for (size_t i = 0; i < want.size(); ++i) want[i] = i + 1;
+  EXPECT_EQ(versions, want);
+  StatusOr<std::optional<DesiredState>> got = other->GetDesired("edge-a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->version, static_cast<uint64_t>(kThreads * kSets));
+}
+
 TEST(HubStoreRoleTest, NamesRoundTrip) {
   for (Role r : {Role::kViewer, Role::kTechnician, Role::kEngineer, Role::kAdmin}) {
     EXPECT_EQ(ParseRole(RoleName(r)), r);
@@ -853,6 +1020,7 @@ TEST_P(HubStoreConformanceTest, ReopeningKeepsEverything) {
   MustIngest(*store_, RecordBatch("edge-a", kAlertStream, 1, 3));
   ASSERT_TRUE(store_->UpsertEdge(Edge("edge-a", "acme")).ok());
   ASSERT_TRUE(store_->CreateToken(Token("t", "h")).ok());
+  MustSetDesired(*store_, "edge-a", R"({"v":1})");
   StatusOr<HubStoreStats> before = store_->Stats();
   ASSERT_TRUE(before.ok());
   const std::vector<ObservationRow> rows = QueryAll(*store_);
@@ -875,6 +1043,11 @@ TEST_P(HubStoreConformanceTest, ReopeningKeepsEverything) {
   StatusOr<std::vector<SignalState>> latest = store_->LatestSignals(kAsset);
   ASSERT_TRUE(latest.ok());
   EXPECT_THAT(*latest, SizeIs(3));
+  StatusOr<std::optional<DesiredState>> desired = store_->GetDesired("edge-a");
+  ASSERT_TRUE(desired.ok());
+  ASSERT_TRUE(desired->has_value());
+  EXPECT_EQ((*desired)->document, R"({"v":1})");
+  EXPECT_EQ(MustSetDesired(*store_, "edge-a", R"({"v":2})").version, 2u);
 
   // Progress and pending ranges survived: the gap closes, a replay stores nothing.
   EXPECT_EQ(MustIngest(*store_, ObsBatch("edge-a", 1, 50)).stored, 0u);

@@ -54,7 +54,8 @@ std::string RedactPostgresUrl(std::string_view url) {
 
 namespace {
 
-constexpr int64_t kSchemaVersion = 1;
+// Bump with a migration in InitSchema when the schema below changes.
+constexpr int64_t kSchemaVersion = 2;
 constexpr std::string_view kStoreKind = "strata-hub";
 // Advisory lock keys (any bigint; these spell "STRATA" + a purpose).
 constexpr int64_t kSchemaLockKey = 0x5354524154410001;
@@ -70,6 +71,7 @@ class SchemaError : public std::runtime_error {
 // Identifiers compare byte-wise (COLLATE "C"), as in the SQLite engine, whatever the database's
 // default collation: the same order from both engines, and indexes that serve equality and
 // ORDER BY alike.
+// Schema 1; a new database gets it and then every migration (kSchemaTo2, ...).
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE strata_meta(key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE streams(edge_id text COLLATE "C" NOT NULL, stream text COLLATE "C" NOT NULL,
@@ -102,6 +104,12 @@ CREATE TABLE edges(edge_id text COLLATE "C" PRIMARY KEY, tenant text NOT NULL,
   heartbeat text NOT NULL, reported text NOT NULL);
 CREATE TABLE tokens(id text COLLATE "C" PRIMARY KEY, name text NOT NULL, role text NOT NULL,
   hash text NOT NULL UNIQUE, created_ns bigint NOT NULL, revoked boolean NOT NULL);
+)sql";
+
+// Schema 2 adds desired: the desired state of each edge, its version +1 per change.
+constexpr std::string_view kSchemaTo2 = R"sql(
+CREATE TABLE IF NOT EXISTS desired(edge_id text COLLATE "C" PRIMARY KEY,
+  version bigint NOT NULL, document text NOT NULL, updated_ns bigint NOT NULL);
 )sql";
 
 const std::vector<std::string> kObservationColumns = {
@@ -271,6 +279,10 @@ class PostgresHubStore final : public HubStore {
                          int64_t now_ns) override;
   Status RecordReported(std::string_view edge_id, std::string_view reported_json,
                         int64_t now_ns) override;
+  StatusOr<DesiredState> SetDesired(std::string_view edge_id, std::string_view document,
+                                    int64_t now_ns) override;
+  StatusOr<std::optional<DesiredState>> GetDesired(std::string_view edge_id) override;
+  StatusOr<std::vector<DesiredState>> ListDesired() override;
   Status CreateToken(const ApiToken& token) override;
   StatusOr<std::optional<ApiToken>> FindTokenByHash(std::string_view hash) override;
   StatusOr<std::vector<ApiToken>> ListTokens() override;
@@ -362,6 +374,7 @@ void PostgresHubStore::InitSchema(pqxx::connection& c) {
           "database; use a database of its own (store.url in hub.yaml)");
     }
     tx.exec0(std::string(kSchema));
+    tx.exec0(std::string(kSchemaTo2));
     tx.exec_params(
         "INSERT INTO strata_meta(key, value) VALUES('store', $1), "
         "('schema_version', $2), ('partition_ns', $3)",
@@ -394,6 +407,13 @@ void PostgresHubStore::InitSchema(pqxx::connection& c) {
         v, kSchemaVersion));
   }
   if (w <= 0) throw SchemaError("strata_meta: partition_ns must be > 0");
+  // Migrations, under the schema lock: two hubs opening an old database at once migrate it
+  // once.
+  if (v < 2) tx.exec0(std::string(kSchemaTo2));
+  if (v < kSchemaVersion) {
+    tx.exec_params("UPDATE strata_meta SET value = $1 WHERE key = 'schema_version'",
+                   std::to_string(kSchemaVersion));
+  }
   // The partition width is the database's, fixed when it was created.
   partition_ns_ = w;
   tx.commit();
@@ -801,6 +821,70 @@ Status PostgresHubStore::RecordHeartbeat(std::string_view edge_id, std::string_v
 Status PostgresHubStore::RecordReported(std::string_view edge_id, std::string_view reported_json,
                                         int64_t now_ns) {
   return UpdateEdgeDocument("reported", edge_id, reported_json, now_ns);
+}
+
+// --- desired state ---
+
+constexpr std::string_view kDesiredColumns = "edge_id, version, document, updated_ns";
+
+DesiredState DesiredFromRow(const pqxx::row& row) {
+  return {.edge_id = row[0].as<std::string>(),
+          .version = static_cast<uint64_t>(row[1].as<int64_t>()),
+          .document = row[2].as<std::string>(),
+          .updated_ns = row[3].as<int64_t>()};
+}
+
+StatusOr<DesiredState> PostgresHubStore::SetDesired(std::string_view edge_id,
+                                                    std::string_view document, int64_t now_ns) {
+  return Run(fmt::format("setting the desired state of edge '{}'", edge_id),
+             [&](pqxx::connection& c) -> StatusOr<DesiredState> {
+               pqxx::work tx(c);
+               if (tx.exec_params("SELECT 1 FROM edges WHERE edge_id = $1", std::string(edge_id))
+                       .empty()) {
+                 return NotFoundError(fmt::format(
+                     "hub store: edge '{}' is not enrolled, so it cannot have a desired state; "
+                     "enrol it first (strata hub edge add)",
+                     edge_id));
+               }
+               // The upsert locks the edge's row: concurrent setters (other hubs too) wait for
+               // each other and each gets the version after the one committed before it.
+               const pqxx::row row = tx.exec_params1(
+                   "INSERT INTO desired(edge_id, version, document, updated_ns) "
+                   "VALUES($1, 1, $2, $3) ON CONFLICT (edge_id) DO UPDATE SET "
+                   "version = desired.version + 1, document = EXCLUDED.document, "
+                   "updated_ns = EXCLUDED.updated_ns RETURNING version",
+                   std::string(edge_id), std::string(document), now_ns);
+               tx.commit();
+               return DesiredState{.edge_id = std::string(edge_id),
+                                   .version = static_cast<uint64_t>(row[0].as<int64_t>()),
+                                   .document = std::string(document),
+                                   .updated_ns = now_ns};
+             });
+}
+
+StatusOr<std::optional<DesiredState>> PostgresHubStore::GetDesired(std::string_view edge_id) {
+  return Run("reading a desired state",
+             [&](pqxx::connection& c) -> StatusOr<std::optional<DesiredState>> {
+               pqxx::read_transaction tx(c);
+               const pqxx::result r = tx.exec_params(
+                   fmt::format("SELECT {} FROM desired WHERE edge_id = $1", kDesiredColumns),
+                   std::string(edge_id));
+               if (r.empty()) return std::optional<DesiredState>();
+               return std::optional<DesiredState>(DesiredFromRow(r[0]));
+             });
+}
+
+StatusOr<std::vector<DesiredState>> PostgresHubStore::ListDesired() {
+  return Run(
+      "listing desired states", [&](pqxx::connection& c) -> StatusOr<std::vector<DesiredState>> {
+        pqxx::read_transaction tx(c);
+        std::vector<DesiredState> out;
+        for (const auto& row :
+             tx.exec(fmt::format("SELECT {} FROM desired ORDER BY edge_id", kDesiredColumns))) {
+          out.push_back(DesiredFromRow(row));
+        }
+        return out;
+      });
 }
 
 // --- tokens ---

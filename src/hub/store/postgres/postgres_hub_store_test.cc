@@ -253,6 +253,42 @@ TEST_F(PostgresHubStoreTest, TextPostgresCannotHoldIsReplacedNotRefused) {
   EXPECT_THAT(*rows, SizeIs(1));
 }
 
+// A database written by strata before desired state (schema 1): opening it adds the table,
+// once, even when two hubs open it at the same time, and keeps what it held.
+TEST_F(PostgresHubStoreTest, MigratesASchema1Database) {
+  {
+    std::unique_ptr<HubStore> store = Open();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(Query("SELECT value FROM strata_meta WHERE key = 'schema_version'"), "2");
+    EdgeEntry edge;
+    edge.edge_id = "edge-a";
+    edge.tenant = "acme";
+    ASSERT_TRUE(store->UpsertEdge(edge).ok());
+  }
+  Query("DROP TABLE desired; UPDATE strata_meta SET value = '1' WHERE key = 'schema_version'");
+  ASSERT_EQ(Query("SELECT to_regclass('desired') IS NULL"), "t");
+
+  StatusOr<std::unique_ptr<HubStore>> other = UnavailableError("not opened");
+  std::thread opener([&] { other = OpenHubStore(PostgresOptions(database_)); });
+  StatusOr<std::unique_ptr<HubStore>> opened = OpenHubStore(PostgresOptions(database_));
+  opener.join();
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(Query("SELECT value FROM strata_meta WHERE key = 'schema_version'"), "2");
+  HubStore& store = **opened;
+  StatusOr<std::optional<EdgeEntry>> edge = store.GetEdge("edge-a");
+  ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+  ASSERT_TRUE(edge->has_value());
+  EXPECT_EQ((*edge)->tenant, "acme");
+  StatusOr<DesiredState> set = store.SetDesired("edge-a", R"({"v":1})", kT0);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->version, 1u);
+  StatusOr<std::optional<DesiredState>> got = (*other)->GetDesired("edge-a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->document, R"({"v":1})");
+}
+
 TEST_F(PostgresHubStoreTest, RefusesADatabaseOfAnotherApplication) {
   Query("CREATE TABLE observations(id int)");
   StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(PostgresOptions(database_));

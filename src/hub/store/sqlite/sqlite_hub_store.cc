@@ -26,8 +26,8 @@ using sqlite::StaticBlob;
 using sqlite::StaticText;
 using sqlite::Transaction;
 
-// Bump with a migration in CheckSchema when the schema below changes.
-constexpr int64_t kSchemaVersion = 1;
+// Bump with a migration in InitOrCheckSchema when the schema below changes.
+constexpr int64_t kSchemaVersion = 2;
 // meta 'store': tells a hub store from an edge store (both have a meta table).
 constexpr std::string_view kStoreKind = "strata-hub";
 // How long a writer waits for another connection's write transaction (another store object on
@@ -43,6 +43,7 @@ constexpr size_t kMaxIdleReaders = 8;
 // observations: scalars and blocks; a block's float32 samples are in `blocks` (rows of
 //   kilobytes do not belong in the b-tree that range queries walk).
 // latest: the newest observation per (asset, signal), upserted at ingest.
+// Schema 1; a new store gets it and then every migration (kSchemaTo2, ...).
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE streams(id INTEGER PRIMARY KEY, edge_id TEXT NOT NULL, stream TEXT NOT NULL,
@@ -78,6 +79,13 @@ CREATE TABLE edges(edge_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, enrolled_ns I
 CREATE TABLE tokens(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
   hash TEXT NOT NULL UNIQUE, created_ns INTEGER NOT NULL, revoked INTEGER NOT NULL)
   WITHOUT ROWID;
+)sql";
+
+// Schema 2 adds desired: the desired state of each edge, its version +1 per change.
+// IF NOT EXISTS: a schema-1 store that already has the table (made by hand) migrates too.
+constexpr std::string_view kSchemaTo2 = R"sql(
+CREATE TABLE IF NOT EXISTS desired(edge_id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+  document TEXT NOT NULL, updated_ns INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
 // Heterogeneous lookup: the intern maps are probed with a reused key buffer.
@@ -119,6 +127,10 @@ class SqliteHubStore final : public HubStore {
                          int64_t now_ns) override;
   Status RecordReported(std::string_view edge_id, std::string_view reported_json,
                         int64_t now_ns) override;
+  StatusOr<DesiredState> SetDesired(std::string_view edge_id, std::string_view document,
+                                    int64_t now_ns) override;
+  StatusOr<std::optional<DesiredState>> GetDesired(std::string_view edge_id) override;
+  StatusOr<std::vector<DesiredState>> ListDesired() override;
   Status CreateToken(const ApiToken& token) override;
   StatusOr<std::optional<ApiToken>> FindTokenByHash(std::string_view hash) override;
   StatusOr<std::vector<ApiToken>> ListTokens() override;
@@ -223,6 +235,7 @@ Status SqliteHubStore::InitOrCheckSchema() {
   STRATA_ASSIGN_OR_RETURN(int64_t objects, db.QueryInt64("SELECT COUNT(*) FROM sqlite_master"));
   if (objects == 0) {
     STRATA_RETURN_IF_ERROR(db.Exec(kSchema));
+    STRATA_RETURN_IF_ERROR(db.Exec(kSchemaTo2));
     STRATA_ASSIGN_OR_RETURN(Statement meta,
                             db.Prepare("INSERT INTO meta(key, value) VALUES('store', ?1), "
                                        "('schema_version', ?2)"));
@@ -262,6 +275,17 @@ Status SqliteHubStore::InitOrCheckSchema() {
         "hub store '{}' was written by a newer strata (schema {}, this one knows {}); upgrade "
         "strata",
         path_, version, kSchemaVersion));
+  }
+  // Migrations, in the transaction that read the version: two hubs opening an old store at
+  // once migrate it once.
+  if (version < 2) {
+    STRATA_RETURN_IF_ERROR(db.Exec(kSchemaTo2));
+  }
+  if (version < kSchemaVersion) {
+    STRATA_ASSIGN_OR_RETURN(Statement bump,
+                            db.Prepare("UPDATE meta SET value = ?1 WHERE key = 'schema_version'"));
+    STRATA_RETURN_IF_ERROR(bump.BindAll(std::to_string(kSchemaVersion)));
+    STRATA_RETURN_IF_ERROR(bump.Run());
   }
   return txn.Commit();
 }
@@ -797,6 +821,81 @@ Status SqliteHubStore::RecordHeartbeat(std::string_view edge_id, std::string_vie
 Status SqliteHubStore::RecordReported(std::string_view edge_id, std::string_view reported_json,
                                       int64_t now_ns) {
   return UpdateEdgeDocument("reported", edge_id, reported_json, now_ns);
+}
+
+// --- desired state ---
+
+StatusOr<DesiredState> SqliteHubStore::SetDesired(std::string_view edge_id,
+                                                  std::string_view document, int64_t now_ns) {
+  std::lock_guard lock(write_mu_);
+  // IMMEDIATE: another store object on the file cannot set a version in between.
+  STRATA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*w_.db));
+  {
+    STRATA_ASSIGN_OR_RETURN(Statement find,
+                            w_.db->Prepare("SELECT 1 FROM edges WHERE edge_id = ?1"));
+    STRATA_RETURN_IF_ERROR(find.BindAll(edge_id));
+    STRATA_ASSIGN_OR_RETURN(bool enrolled, find.Step());
+    if (!enrolled) {
+      return NotFoundError(fmt::format(
+          "hub store: edge '{}' is not enrolled, so it cannot have a desired state; enrol it "
+          "first (strata hub edge add)",
+          edge_id));
+    }
+  }
+  DesiredState out{
+      .edge_id = std::string(edge_id), .document = std::string(document), .updated_ns = now_ns};
+  {
+    STRATA_ASSIGN_OR_RETURN(
+        Statement upsert,
+        w_.db->Prepare("INSERT INTO desired(edge_id, version, document, updated_ns) "
+                       "VALUES(?1, 1, ?2, ?3) ON CONFLICT(edge_id) DO UPDATE SET "
+                       "version = desired.version + 1, document = excluded.document, "
+                       "updated_ns = excluded.updated_ns RETURNING version"));
+    STRATA_RETURN_IF_ERROR(upsert.BindAll(edge_id, document, now_ns));
+    STRATA_ASSIGN_OR_RETURN(bool row, upsert.Step());
+    if (!row) {
+      return InternalError(
+          fmt::format("hub store '{}': setting the desired state of edge '{}' returned no version",
+                      path_, edge_id));
+    }
+    out.version = static_cast<uint64_t>(upsert.ColumnInt64(0));
+  }
+  STRATA_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+constexpr std::string_view kDesiredColumns = "edge_id, version, document, updated_ns";
+
+DesiredState DesiredFromRow(const Statement& stmt) {
+  return {.edge_id = std::string(stmt.ColumnText(0)),
+          .version = static_cast<uint64_t>(stmt.ColumnInt64(1)),
+          .document = std::string(stmt.ColumnText(2)),
+          .updated_ns = stmt.ColumnInt64(3)};
+}
+
+StatusOr<std::optional<DesiredState>> SqliteHubStore::GetDesired(std::string_view edge_id) {
+  STRATA_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  STRATA_ASSIGN_OR_RETURN(
+      Statement stmt, reader.db().Prepare(fmt::format("SELECT {} FROM desired WHERE edge_id = ?1",
+                                                      kDesiredColumns)));
+  STRATA_RETURN_IF_ERROR(stmt.BindAll(edge_id));
+  STRATA_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<DesiredState>();
+  return std::optional<DesiredState>(DesiredFromRow(stmt));
+}
+
+StatusOr<std::vector<DesiredState>> SqliteHubStore::ListDesired() {
+  STRATA_ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  STRATA_ASSIGN_OR_RETURN(
+      Statement stmt,
+      reader.db().Prepare(fmt::format("SELECT {} FROM desired ORDER BY edge_id", kDesiredColumns)));
+  std::vector<DesiredState> out;
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(DesiredFromRow(stmt));
+  }
+  return out;
 }
 
 // --- tokens ---

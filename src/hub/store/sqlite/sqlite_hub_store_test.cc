@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "hub/store/hub_store_conformance.h"
 #include "store/sqlite/sqlite_db.h"
 #include "testing/testing.h"
@@ -47,7 +49,7 @@ TEST(SqliteHubStoreTest, UsesWalAVersionedSchemaAndTheSeriesIndex) {
       sqlite::Db::Open(dir.File("hub.db"), SQLITE_OPEN_READONLY);
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(*(*db)->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(*(*db)->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_EQ(*(*db)->QueryText("SELECT value FROM meta WHERE key = 'store'"), "strata-hub");
   // The (series, ts) index serves observation queries.
   StatusOr<sqlite::Statement> explain = (*db)->Prepare(
@@ -96,6 +98,52 @@ TEST(SqliteHubStoreTest, RefusesASchemaFromANewerStrata) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("newer strata"));
+}
+
+// A store written by strata before desired state (schema 1): opening it adds the table, once,
+// even when two hubs open it at the same time, and keeps what it held.
+TEST(SqliteHubStoreTest, MigratesASchema1Store) {
+  testing::TempDir dir;
+  const std::string path = dir.File("hub.db");
+  {
+    StatusOr<std::unique_ptr<HubStore>> store = OpenHubStore(SqliteAt(path));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EdgeEntry edge;
+    edge.edge_id = "edge-a";
+    edge.tenant = "acme";
+    ASSERT_TRUE((*store)->UpsertEdge(edge).ok());
+  }
+  {
+    StatusOr<std::unique_ptr<sqlite::Db>> db = sqlite::Db::Open(path, SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("DROP TABLE desired; "
+                           "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+                    .ok());
+  }
+  StatusOr<std::unique_ptr<HubStore>> other = UnavailableError("not opened");
+  std::thread opener([&] { other = OpenHubStore(SqliteAt(path)); });
+  StatusOr<std::unique_ptr<HubStore>> opened = OpenHubStore(SqliteAt(path));
+  opener.join();
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  HubStore& store = **opened;
+  {
+    StatusOr<std::unique_ptr<sqlite::Db>> db = sqlite::Db::Open(path, SQLITE_OPEN_READONLY);
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(*(*db)->QueryText("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  }
+  StatusOr<std::optional<EdgeEntry>> edge = store.GetEdge("edge-a");
+  ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+  ASSERT_TRUE(edge->has_value());
+  EXPECT_EQ((*edge)->tenant, "acme");
+  StatusOr<DesiredState> set = store.SetDesired("edge-a", R"({"v":1})", 1);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->version, 1u);
+  StatusOr<std::optional<DesiredState>> got = (*other)->GetDesired("edge-a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->document, R"({"v":1})");
 }
 
 TEST(SqliteHubStoreTest, NamesAMissingDirectoryAndAMissingPath) {
