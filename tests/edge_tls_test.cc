@@ -16,31 +16,9 @@ using testing::WaitUntil;
 
 // Runs a command to completion; true on exit code 0.
 bool Sh(const std::vector<std::string>& argv, const TempDir& dir) {
-  ChildProcess::Options o;
-  o.argv = argv;
-  o.log_file = dir.File("sh.log");
-  auto p = ChildProcess::Spawn(o);
-  if (!p.ok()) return false;
-  auto code = (*p)->WaitFor(60 * kNsPerSec);
-  EXPECT_TRUE(code && *code == 0) << fmt::format("{}", fmt::join(argv, " ")) << "\n"
-                                  << testing::ReadTextFile(o.log_file);
-  return code && *code == 0;
-}
-
-// A CA, and a server certificate for 127.0.0.1 signed by it.
-void MakeCertificates(const TempDir& dir) {
-  const auto f = [&](const char* name) { return dir.File(name); };
-  ASSERT_TRUE(Sh({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                  "-subj", "/CN=strata-test-ca", "-keyout", f("ca.key"), "-out", f("ca.crt")},
-                 dir));
-  ASSERT_TRUE(Sh({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-                  "-keyout", f("server.key"), "-out", f("server.csr")},
-                 dir));
-  testing::WriteTextFile(f("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  ASSERT_TRUE(Sh({"openssl", "x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey",
-                  f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("san.ext"), "-out",
-                  f("server.crt")},
-                 dir));
+  const Status s = testing::RunCommand(argv, dir.File("sh.log"));
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return s.ok();
 }
 
 std::string EdgeYaml(int port, const TempDir& dir, const std::string& password) {
@@ -69,7 +47,8 @@ metrics: {{listen: "off"}}
 class EdgeTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MakeCertificates(dir_);
+    const Status certificates = testing::MakeTestCertificates(dir_);
+    ASSERT_TRUE(certificates.ok()) << certificates.ToString();
     ASSERT_TRUE(Sh({"mosquitto_passwd", "-b", "-c", dir_.File("passwords"), "edge-1", "s3cret"},
                    dir_));
     ASSERT_TRUE(Sh({"mosquitto_passwd", "-b", dir_.File("passwords"), "publisher", "pub"}, dir_));

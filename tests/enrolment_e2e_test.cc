@@ -71,11 +71,18 @@ struct EnrollingHub {
   std::unique_ptr<api::ApiServer> api;
   std::string bootstrap;  // a bootstrap token
   std::string bootstrap_id;
+  bool tls = false;  // the uplink broker takes TLS only and the API is HTTPS (dir/ca.crt)
 
-  std::string EdgeYamlFor(const std::string& edge_id, const std::string& token_env) const {
+  // `ca_file`: the CA the edge trusts for the broker and the hub ("" = dir/ca.crt).
+  std::string EdgeYamlFor(const std::string& edge_id, const std::string& token_env,
+                          std::string ca_file = "") const {
+    if (ca_file.empty()) ca_file = dir.File("ca.crt");
     std::string yaml = EdgeYaml(
         edge_id, plant->port(), dir.path(),
-        fmt::format("  enrol: {{hub: \"{}\", token_env: {}}}", api->base_url(), token_env));
+        tls ? fmt::format("  tls: {{ca_file: \"{0}\"}}\n"
+                          "  enrol: {{hub: \"{1}\", token_env: {2}, ca_file: \"{0}\"}}",
+                          ca_file, api->base_url(), token_env)
+            : fmt::format("  enrol: {{hub: \"{}\", token_env: {}}}", api->base_url(), token_env));
     const std::string plant_uplink =
         fmt::format("uplink:\n  broker: {{host: 127.0.0.1, port: {}}}", plant->port());
     const size_t at = yaml.find(plant_uplink);
@@ -88,8 +95,16 @@ struct EnrollingHub {
   }
 };
 
-std::unique_ptr<EnrollingHub> MustEnrollingHub() {
+// With `tls`, everything the edge talks to the hub over is encrypted: MQTT over TLS (the
+// broker listens for nothing else) and the API over HTTPS, with certificates made by the test.
+std::unique_ptr<EnrollingHub> MustEnrollingHub(bool tls = false) {
   auto h = std::make_unique<EnrollingHub>();
+  h->tls = tls;
+  if (tls) {
+    const Status certificates = testing::MakeTestCertificates(h->dir);
+    EXPECT_TRUE(certificates.ok()) << certificates.ToString();
+    if (!certificates.ok()) return nullptr;
+  }
   auto plant = MosquittoBroker::Start();
   EXPECT_TRUE(plant.ok()) << plant.status().ToString();
   if (!plant.ok()) return nullptr;
@@ -106,6 +121,10 @@ std::unique_ptr<EnrollingHub> MustEnrollingHub() {
   MosquittoBroker::Options bo;
   bo.extra_config = testing::ReadTextFile(h->dir.File("dynsec/strata-dynsec.conf")) +
                     "log_type all\nlog_dest file " + h->dir.File("uplink-broker.log") + "\n";
+  if (tls) {
+    bo.extra_config += fmt::format("cafile {}\ncertfile {}\nkeyfile {}\n", h->dir.File("ca.crt"),
+                                   h->dir.File("server.crt"), h->dir.File("server.key"));
+  }
   auto uplink = MosquittoBroker::Start(bo);
   EXPECT_TRUE(uplink.ok()) << uplink.status().ToString();
   if (!uplink.ok()) return nullptr;
@@ -120,9 +139,13 @@ uplink:
   username: hub-admin
   password_env: STRATA_TEST_HUB_PASSWORD
   provisioning: dynsec
-api: {{listen: "127.0.0.1:0"}}
+{}api: {{listen: "127.0.0.1:0"{}}}
 )",
-                                        h->dir.path(), h->uplink->port()));
+      h->dir.path(), h->uplink->port(),
+      tls ? fmt::format("  tls: {{ca_file: \"{}\"}}\n", h->dir.File("ca.crt")) : "",
+      tls ? fmt::format(", tls: {{cert_file: \"{}\", key_file: \"{}\"}}", h->dir.File("server.crt"),
+                        h->dir.File("server.key"))
+          : ""));
   EXPECT_EQ(h->config.provisioning, HubConfig::Provisioning::kDynsec);
   h->store = MustOpenHubStore(h->config);
   if (!h->store) return nullptr;
@@ -320,6 +343,63 @@ TEST(Enrolment, AnEdgeWhoseTokenIsRefusedKeepsCollectingAndEnrolsWithAGoodOne) {
   again.Stop();
   hub->ingest->Stop();
   ExpectHubMirrorsEdge(*hub->store, "edge-f", db);
+}
+
+// TLS end to end: the edge enrols over HTTPS (trusting the hub's CA through enrol.ca_file) and
+// uplinks over MQTT with TLS (uplink.tls.ca_file) to a broker that speaks nothing else. An edge
+// that trusts another CA gets no login, says why, and keeps collecting.
+TEST(Enrolment, OverTlsTheEdgeEnrolsOverHttpsAndUplinksOverMqttTls) {
+  auto hub = MustEnrollingHub(/*tls=*/true);
+  ASSERT_TRUE(hub);
+  EXPECT_TRUE(hub->api->tls());
+  ASSERT_TRUE(WaitUntil([&] { return hub->ingest->connected(); }))
+      << testing::ReadTextFile(hub->dir.File("uplink-broker.log"));
+  // The broker takes no plain MQTT, even with a good login.
+  MqttPublisher::Options plain;
+  plain.port = hub->uplink->port();
+  plain.username = "hub-admin";
+  plain.password = "hub-admin-secret";
+  EXPECT_FALSE(MqttPublisher::Connect(plain, 3 * kNsPerSec).ok());
+
+  setenv("STRATA_TEST_TLS_BOOTSTRAP", hub->bootstrap.c_str(), 1);
+  const std::string db = hub->dir.File("edge-t.db");
+  TempDir elsewhere;
+  const Status other_ca = testing::MakeTestCertificates(elsewhere);
+  ASSERT_TRUE(other_ca.ok()) << other_ca.ToString();
+  {
+    EdgeAgent edge(MustEdgeConfig(hub->EdgeYamlFor("edge-t", "STRATA_TEST_TLS_BOOTSTRAP",
+                                                   elsewhere.File("ca.crt"))),
+                   Clock::System());
+    ASSERT_TRUE(edge.Start().ok());
+    WaitReceiving(edge);
+    auto pub = MustPublisher(hub->plant->port());
+    PublishReadings(*pub, "edge-t", NowNs() / kNsPerMs - 60'000, 100);
+    ASSERT_TRUE(WaitUntil([&] { return EdgeLastObsSeq(db) == 300; }));
+    ASSERT_TRUE(WaitUntil(
+        [&] { return edge.metrics().Sum("strata_edge_uplink_enrol_failures_total") >= 1; }));
+    EXPECT_FALSE(std::filesystem::exists(hub->dir.File("edge-t.uplink-login.json")));
+    EXPECT_EQ(HubThrough(*hub->store, "edge-t", "obs"), 0u);
+    EXPECT_EQ(edge.metrics().Sum("strata_edge_uplink_enrol_failures_total"), 1)
+        << "an untrusted certificate is not retried every second";
+    edge.Stop();
+  }
+  {
+    EdgeAgent edge(MustEdgeConfig(hub->EdgeYamlFor("edge-t", "STRATA_TEST_TLS_BOOTSTRAP")),
+                   Clock::System());
+    ASSERT_TRUE(edge.Start().ok());
+    WaitReceiving(edge);
+    ASSERT_TRUE(
+        WaitUntil([&] { return HubThrough(*hub->store, "edge-t", "obs") == 300; }, seconds(60)))
+        << testing::ReadTextFile(hub->dir.File("uplink-broker.log"));
+    auto pub = MustPublisher(hub->plant->port());
+    PublishReadings(*pub, "edge-t", NowNs() / kNsPerMs - 30'000, 100);
+    ASSERT_TRUE(
+        WaitUntil([&] { return HubThrough(*hub->store, "edge-t", "obs") == 600; }, seconds(60)));
+    EXPECT_TRUE(std::filesystem::exists(hub->dir.File("edge-t.uplink-login.json")));
+    edge.Stop();
+  }
+  hub->ingest->Stop();
+  ExpectHubMirrorsEdge(*hub->store, "edge-t", db);
 }
 
 }  // namespace

@@ -55,6 +55,15 @@ StatusOr<EnrolAnswer> EnrolWithHub(const EnrolOptions& options, const std::strin
   httplib::Result res = client.Post("/api/v1/enrol", headers, EncodeEnrolRequest({edge_id, tenant}),
                                     "application/json");
   if (!res) {
+    if (res.error() == httplib::Error::SSLServerVerification) {
+      // Retrying will not help until someone gives the edge the right CA.
+      return FailedPreconditionError(fmt::format(
+          "the hub at {} presented a certificate this edge does not trust: set "
+          "uplink.enrol.ca_file to the CA that signed the hub's certificate ({})",
+          options.hub_url,
+          options.ca_file.empty() ? "now the system's CAs are used"
+                                  : "now " + options.ca_file));
+    }
     return UnavailableError(fmt::format("cannot reach the hub at {}: {}", options.hub_url,
                                         httplib::to_string(res.error())));
   }

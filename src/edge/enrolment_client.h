@@ -30,8 +30,8 @@ Status SaveCredentials(const std::string& path, const EnrolAnswer& answer);
 
 // Asks the hub for this edge's login. Unavailable when the hub cannot be reached (retry);
 // FailedPrecondition with the hub's explanation when it refuses (a bad or revoked token, an edge
-// id already enrolled, a hub that does not enrol edges): retrying will not help until someone
-// acts.
+// id already enrolled, a hub that does not enrol edges), or when the hub's HTTPS certificate is
+// not trusted (ca_file): retrying will not help until someone acts.
 StatusOr<EnrolAnswer> EnrolWithHub(const EnrolOptions& options, const std::string& tenant,
                                    const std::string& edge_id);
 

@@ -65,6 +65,37 @@ std::string SourceDir() {
   return p ? p : STRATA_DEFAULT_SOURCE_DIR;
 }
 
+Status RunCommand(const std::vector<std::string>& argv, const std::string& log_file,
+                  int64_t timeout_ns) {
+  ChildProcess::Options o;
+  o.argv = argv;
+  o.log_file = log_file;
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> p, ChildProcess::Spawn(o));
+  const std::optional<int> code = p->WaitFor(timeout_ns);
+  if (code && *code == 0) return Status::Ok();
+  return InternalError(fmt::format("`{}` {}:\n{}", fmt::join(argv, " "),
+                                   code ? fmt::format("exited with {}", *code) : "timed out",
+                                   ReadTextFile(log_file)));
+}
+
+Status MakeTestCertificates(const TempDir& dir) {
+  const auto f = [&](const char* name) { return dir.File(name); };
+  const std::string log = f("openssl.log");
+  STRATA_RETURN_IF_ERROR(RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                     "-days", "2", "-subj", "/CN=strata-test-ca", "-keyout",
+                                     f("ca.key"), "-out", f("ca.crt")},
+                                    log));
+  STRATA_RETURN_IF_ERROR(RunCommand({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
+                                     "/CN=127.0.0.1", "-keyout", f("server.key"), "-out",
+                                     f("server.csr")},
+                                    log));
+  WriteTextFile(f("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+  return RunCommand({"openssl", "x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"),
+                     "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile",
+                     f("san.ext"), "-out", f("server.crt")},
+                    log);
+}
+
 std::string CurrentUserName() {
   const passwd* pw = getpwuid(getuid());
   return pw ? pw->pw_name : "root";

@@ -44,6 +44,15 @@ std::string ReadTextFile(const std::string& path);
 // The login name of the process's user.
 std::string CurrentUserName();
 
+// Runs a command to completion (output to `log_file`); an error with the command, its exit code
+// and its output when it does not exit 0 within `timeout_ns`.
+Status RunCommand(const std::vector<std::string>& argv, const std::string& log_file,
+                  int64_t timeout_ns = 60'000'000'000LL);
+
+// Test certificates made with openssl in `dir`: a CA (ca.crt, ca.key) and a server certificate
+// for 127.0.0.1 signed by it (server.crt, server.key), valid for two days.
+Status MakeTestCertificates(const TempDir& dir);
+
 // The strata binary under test ($STRATA_BINARY, set by ctest) and the source tree.
 std::string StrataBinary();
 std::string SourceDir();

@@ -124,7 +124,8 @@ void MqttPublisher::Run() {
     }
     if (problem != last_problem) {
       spdlog::warn("MQTT client '{}' is not connected to {}: {}; reconnecting every {} s at most",
-                   options_.client_id, Endpoint(), problem, kMaxDelay.count() / 1000);
+                   options_.client_id.empty() ? "(anonymous)" : options_.client_id, Endpoint(),
+                   problem, kMaxDelay.count() / 1000);
       last_problem = problem;
     }
     if (!WaitOrStop(delay)) return;
