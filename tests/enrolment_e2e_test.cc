@@ -36,6 +36,9 @@ namespace strata {
 namespace {
 
 using std::chrono::seconds;
+using testing::EdgeLastObsSeq;
+using testing::EdgeYaml;
+using testing::Enrol;
 using testing::ExpectHubMirrorsEdge;
 using testing::HubThrough;
 using testing::kTenant;
@@ -45,14 +48,11 @@ using testing::MustHubConfig;
 using testing::MustOpenHubStore;
 using testing::MustPublisher;
 using testing::NowNs;
+using testing::OneObservationBatch;
 using testing::PublishReadings;
 using testing::TempDir;
 using testing::WaitReceiving;
 using testing::WaitUntil;
-using testing::EdgeLastObsSeq;
-using testing::EdgeYaml;
-using testing::Enrol;
-using testing::OneObservationBatch;
 
 // --- enrolment: a bootstrap token becomes the edge's own broker login (docs/uplink.md) ---
 
@@ -131,7 +131,8 @@ std::unique_ptr<EnrollingHub> MustEnrollingHub(bool tls = false) {
   h->uplink = std::move(*uplink);
 
   setenv("STRATA_TEST_HUB_PASSWORD", "hub-admin-secret", 1);
-  h->config = MustHubConfig(fmt::format(R"(
+  h->config = MustHubConfig(
+      fmt::format(R"(
 hub: {{id: hub-test}}
 store: {{engine: sqlite, path: {}/hub.db}}
 uplink:
@@ -141,11 +142,11 @@ uplink:
   provisioning: dynsec
 {}api: {{listen: "127.0.0.1:0"{}}}
 )",
-      h->dir.path(), h->uplink->port(),
-      tls ? fmt::format("  tls: {{ca_file: \"{}\"}}\n", h->dir.File("ca.crt")) : "",
-      tls ? fmt::format(", tls: {{cert_file: \"{}\", key_file: \"{}\"}}", h->dir.File("server.crt"),
-                        h->dir.File("server.key"))
-          : ""));
+                  h->dir.path(), h->uplink->port(),
+                  tls ? fmt::format("  tls: {{ca_file: \"{}\"}}\n", h->dir.File("ca.crt")) : "",
+                  tls ? fmt::format(", tls: {{cert_file: \"{}\", key_file: \"{}\"}}",
+                                    h->dir.File("server.crt"), h->dir.File("server.key"))
+                      : ""));
   EXPECT_EQ(h->config.provisioning, HubConfig::Provisioning::kDynsec);
   h->store = MustOpenHubStore(h->config);
   if (!h->store) return nullptr;
