@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "cli/demo_history.h"
 #include "connectors/mqtt/mqtt_publisher.h"
@@ -275,6 +278,34 @@ TEST_F(TrainCli, BadInputsGiveClearErrors) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("no windows"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir_->File("pkg-bad")));
+}
+
+// The demo picks all its ports before it starts anything: the picker must never hand out one
+// port twice (the demo's Modbus and OPC UA servers once got the same one), also from threads.
+TEST(FreeTcpPort, NeverHandsOutAPortTwiceAndStaysBelowTheEphemeralRange) {
+  int ephemeral_low = 0;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  std::mutex mu;
+  std::set<int> seen;
+  size_t handed = 0;
+  const auto take = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto port = FreeTcpPort();
+      ASSERT_TRUE(port.ok()) << port.status().ToString();
+      std::lock_guard lock(mu);
+      seen.insert(*port);
+      ++handed;
+      if (ephemeral_low > 1024) {
+        EXPECT_LT(*port, ephemeral_low);
+      }
+    }
+  };
+  std::thread a([&] { take(300); });
+  std::thread b([&] { take(300); });
+  a.join();
+  b.join();
+  EXPECT_EQ(handed, 600u);
+  EXPECT_EQ(seen.size(), handed) << "a port was handed out twice";
 }
 
 TEST(EdgeProcess, RetriesWhileTheBrokerIsDownAndSaysSoInTheLog) {

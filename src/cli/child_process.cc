@@ -18,7 +18,9 @@
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <random>
+#include <set>
 #include <utility>
 #include <thread>
 
@@ -105,9 +107,14 @@ int TryBindLoopback(int port) {
 // busy machine (the test suite opens thousands of loopback connections) that happened within
 // seconds. Below the range only another caller of this function can take it.
 StatusOr<int> FreeTcpPort() {
+  // A port handed out is not bound until its user starts (the demo picks all its ports, then
+  // starts its parts one by one), so the picker never hands out the same port twice.
+  static std::mutex mu;
+  static std::set<int> handed_out;
   static std::mt19937 rng(static_cast<uint32_t>(
       std::random_device{}() ^ static_cast<uint32_t>(getpid()) ^
       static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count())));
+  std::lock_guard lock(mu);
   const auto [lo, hi] = EphemeralPortRange();
   const int top = lo - 1;
   const int bottom = std::max(1024, lo - 12000);
@@ -115,7 +122,10 @@ StatusOr<int> FreeTcpPort() {
     std::uniform_int_distribution<int> pick(bottom, top);
     for (int attempt = 0; attempt < 64; ++attempt) {
       const int port = pick(rng);
-      if (TryBindLoopback(port) == port) return port;
+      if (!handed_out.contains(port) && TryBindLoopback(port) == port) {
+        handed_out.insert(port);
+        return port;
+      }
     }
   }
   const int port = TryBindLoopback(0);

@@ -56,7 +56,8 @@ std::string FindExecutable(const std::string& name);
 // The path of the running program.
 std::string SelfExecutable();
 // A TCP port on 127.0.0.1 that was free a moment ago, chosen below the kernel's ephemeral range
-// so that no outgoing connection or bind(0) of another process takes it meanwhile.
+// so that no outgoing connection or bind(0) of another process takes it meanwhile, and never
+// one this process was handed before. Thread-safe.
 StatusOr<int> FreeTcpPort();
 // Waits until a TCP connection to host:port succeeds, up to `timeout_ns`.
 bool WaitForTcpPort(const std::string& host, int port, int64_t timeout_ns);
