@@ -108,11 +108,24 @@ TEST(DesiredStateE2E, TheEdgeReportsWhatItAppliesAndKeepsItWhileTheHubIsAway) {
     EXPECT_NE(pending["message"].get<std::string>().find("restart the edge"), std::string::npos);
     EXPECT_EQ(edge.metrics().Value("strata_edge_desired_in_sync"), 0);
 
-    // Garbage on its desired topic: rejected and reported, the kept state is unchanged.
+    // Garbage on its desired topic: rejected and reported beside the state of version 2, which
+    // it does not change.
     auto intruder = MustPublisher(broker.port());
     ASSERT_TRUE(intruder->Publish(DesiredTopic(kTenant, "edge-d"), "{not json").ok());
-    ASSERT_TRUE(WaitUntil([&] { return ReportedIs(*store, "edge-d", 0, "rejected"); }))
+    ASSERT_TRUE(WaitUntil([&] {
+      const json r = Reported(*store, "edge-d");
+      return ReportedIs(*store, "edge-d", 2, "pending") && r.contains("last_rejected");
+    })) << Reported(*store, "edge-d").dump();
+    EXPECT_EQ(edge.metrics().Value("strata_edge_desired_rejected_total"), 1);
+
+    // The broker restarts and has lost its retained messages; everyone reconnects, and the
+    // hub publishes version 2 again without being asked.
+    broker.Stop();
+    ASSERT_TRUE(store->RecordReported("edge-d", "{}", NowNs()).ok());
+    ASSERT_TRUE(broker.Restart().ok());
+    ASSERT_TRUE(WaitUntil([&] { return ReportedIs(*store, "edge-d", 2, "pending"); }))
         << Reported(*store, "edge-d").dump();
+    EXPECT_GE(hub_metrics.Value("strata_hub_desired_published_total"), 3);
     EXPECT_EQ(edge.desired()->kept()->version, 2u);
     edge.Stop();
   }

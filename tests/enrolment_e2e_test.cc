@@ -380,8 +380,16 @@ TEST(Enrolment, OverTlsTheEdgeEnrolsOverHttpsAndUplinksOverMqttTls) {
         [&] { return edge.metrics().Sum("strata_edge_uplink_enrol_failures_total") >= 1; }));
     EXPECT_FALSE(std::filesystem::exists(hub->dir.File("edge-t.uplink-login.json")));
     EXPECT_EQ(HubThrough(*hub->store, "edge-t", "obs"), 0u);
-    EXPECT_EQ(edge.metrics().Sum("strata_edge_uplink_enrol_failures_total"), 1)
-        << "an untrusted certificate is not retried every second";
+    // Not a passing outage but a setting to fix, so not retried every second: it says which.
+    EnrolOptions untrusted;
+    untrusted.hub_url = hub->api->base_url();
+    untrusted.token = hub->bootstrap;
+    untrusted.ca_file = elsewhere.File("ca.crt");
+    auto refused = EnrolWithHub(untrusted, kTenant, "edge-t");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find("set uplink.enrol.ca_file"), std::string::npos)
+        << refused.status().ToString();
     edge.Stop();
   }
   {

@@ -311,7 +311,8 @@ function desiredConfig(edge) {
   const d = edge.desired;
   if (!d || d.state === 'none') return h('span', {class: 'muted'}, '—');
   const want = d.document && d.document.config_version ? d.document.config_version : `v${d.version}`;
-  const reported = edge.reported && typeof edge.reported === 'object' ? edge.reported : {};
+  const reported = edge.reported && typeof edge.reported === 'object' &&
+      edge.reported.version === d.version ? edge.reported : {};
   const kinds = {applied: 'ok', pending: 'warn', rejected: 'bad', unknown: 'muted'};
   const label = d.state === 'unknown' ? 'sent' : d.state;
   return h('span', {title: reported.message || `desired state version ${d.version}`},

@@ -166,10 +166,14 @@ json DesiredJson(const std::optional<DesiredState>& desired, const EdgeEntry* en
               {"updated", ApiTime(desired->updated_ns)},
               {"state", "unknown"}};
   if (entry != nullptr) {
+    // The report is what an edge sent: any of its fields may be missing or of another type.
     const json reported = json::parse(entry->reported, nullptr, /*allow_exceptions=*/false);
-    if (reported.is_object() && reported.value("kind", "") == "applied" &&
-        reported.value("version", uint64_t{0}) == desired->version) {
-      out["state"] = reported.value("state", "unknown");
+    const auto field = [&](const char* key) {
+      return reported.is_object() && reported.contains(key) ? reported[key] : json();
+    };
+    if (field("kind") == "applied" && field("version").is_number_unsigned() &&
+        field("version").get<uint64_t>() == desired->version && field("state").is_string()) {
+      out["state"] = field("state");
     }
   }
   return out;

@@ -83,6 +83,17 @@ TEST_F(ApiRoutesTest, DesiredStateIsVersionedAndComparedWithWhatTheEdgeReports) 
   EXPECT_EQ(again.body["desired"]["version"], 2);
   EXPECT_EQ(again.body["desired"]["state"], "unknown");
   EXPECT_EQ(desired_changed_.load(), 2);
+
+  // A report with fields of other types (an older, newer or broken edge) is no state, and never
+  // an error of the fleet routes.
+  for (const char* odd : {R"({"kind":"applied","version":"2","state":"applied"})",
+                          R"({"kind":"applied","version":2,"state":7})",
+                          R"({"kind":["applied"],"version":2})", R"([1,2])", "not json"}) {
+    ASSERT_TRUE(real_store_->RecordReported("edge-1", odd, kNow).ok());
+    Response r = Get("/api/v1/edges", Viewer());
+    ASSERT_EQ(r.status, 200) << odd << ": " << r.text;
+    EXPECT_EQ(r.body["items"][0]["desired"]["state"], "unknown") << odd;
+  }
 }
 
 TEST_F(ApiRoutesTest, BadDesiredStatesAreRefusedAndStoreNothing) {

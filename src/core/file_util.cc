@@ -31,6 +31,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view data, unsig
     if (n <= 0) {
       const std::string err = std::strerror(errno);
       ::close(fd);
+      ::unlink(tmp.c_str());
       return UnavailableError(fmt::format("cannot write '{}': {}", tmp, err));
     }
     written += static_cast<size_t>(n);
@@ -38,7 +39,9 @@ Status WriteFileAtomically(const std::string& path, std::string_view data, unsig
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
   if (!synced || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return UnavailableError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return UnavailableError(fmt::format("cannot write '{}': {}", path, err));
   }
   if (!parent.empty()) {
     const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

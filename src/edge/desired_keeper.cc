@@ -57,26 +57,38 @@ std::optional<std::string> DesiredKeeper::OnMessage(std::string_view payload) {
   }
   if (!m.ok()) {
     rejected_.Add();
-    spdlog::warn(
-        "desired state: rejected a message from the hub: {}; the edge keeps running "
-        "on its config",
-        m.status().message());
+    const std::string why(m.status().message());
+    spdlog::warn("desired state: rejected a message: {}; the edge keeps running on its config",
+                 why);
     AppliedReport r;
+    // A version of this edge that does not read: "rejected" is that version's answer. Anything
+    // else (garbage, another edge's message) leaves the state of the version kept as it is.
+    const uint64_t version = DesiredVersionOf(payload, edge_id_);
+    std::optional<DesiredMessage> kept = this->kept();
+    if (version == 0 && kept) {
+      r = Compare(*kept);
+      r.last_rejected = why;
+      return EncodeAppliedReport(r);
+    }
     r.edge_id = edge_id_;
+    r.version = version;
     r.ts_ns = clock_.NowNs();
     r.state = AppliedReport::State::kRejected;
     r.running_config = running_config_;
-    r.message = std::string(m.status().message());
+    r.message = why;
     return EncodeAppliedReport(r);
   }
   {
     std::lock_guard lock(mu_);
-    if (kept_ && m->version < kept_->version) {
+    // Older: a late message of another hub process. A lower version set later is not older:
+    // the hub's store was restored from a backup and counts again from there.
+    if (kept_ && m->version < kept_->version && m->updated_ns <= kept_->updated_ns) {
       spdlog::warn("desired state: ignored version {}, older than the version {} kept", m->version,
                    kept_->version);
       return std::nullopt;
     }
-    const bool is_new = !kept_ || m->version > kept_->version;
+    const bool is_new =
+        !kept_ || m->version != kept_->version || m->updated_ns != kept_->updated_ns;
     if (is_new) {
       // The canonical message, so the file decodes like what came.
       const std::string text = EncodeDesiredMessage(m->edge_id, m->version, m->updated_ns,

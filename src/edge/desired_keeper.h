@@ -6,8 +6,9 @@
 // - compares it with what the edge runs (today: its config version) and writes the report the
 //   uplink sends back on .../reported: applied; pending, saying what to do; or rejected, saying
 //   why;
-// - ignores a message older than the one it keeps (a stale retained message), and never stops
-//   the edge: it keeps running on its own config whatever arrives, and when nothing does.
+// - ignores a message older than the one it keeps (a lower version set no later: a late message
+//   of another hub process; a lower version set later is a hub restored from a backup), and never
+//   stops the edge: it keeps running on its own config whatever arrives, and when nothing does.
 //
 // Thread-safe.
 #pragma once

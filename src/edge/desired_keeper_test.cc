@@ -92,17 +92,43 @@ TEST_F(DesiredKeeperTest, KeptAcrossARestartAndOlderVersionsAreIgnored) {
             3);
 }
 
+TEST_F(DesiredKeeperTest, AHubRestoredFromABackupCountsAgainFromALowerVersion) {
+  auto k = Keeper("v7");
+  ASSERT_TRUE(k->OnMessage(EncodeDesiredMessage("edge-1", 5, 500, R"({"config_version":"v9"})")));
+  // Version 3, set later than version 5 was: the hub's store went back; this is the newest.
+  const json r =
+      Report(k->OnMessage(EncodeDesiredMessage("edge-1", 3, 900, R"({"config_version":"v7"})")));
+  EXPECT_EQ(r["version"], 3);
+  EXPECT_EQ(r["state"], "applied");
+  EXPECT_EQ(k->kept()->version, 3u);
+  auto again = Keeper("v7");
+  again->Load();
+  EXPECT_EQ(again->kept()->updated_ns, 900);
+}
+
 TEST_F(DesiredKeeperTest, BadMessagesAreRejectedAndChangeNothing) {
   auto k = Keeper();
+  // Before anything is kept, garbage is answered "rejected" for no version.
+  const json first = Report(k->OnMessage("not json"));
+  EXPECT_EQ(first["state"], "rejected");
+  EXPECT_EQ(first["version"], 0);
   ASSERT_TRUE(k->OnMessage(EncodeDesiredMessage("edge-1", 1, 5, R"({"config_version":"v7"})")));
+  // Garbage and another edge's message leave the state of version 1 as it was, and say why.
   for (const std::string& bad :
-       {std::string("not json"), EncodeDesiredMessage("edge-2", 9, 5, R"({"config_version":"v9"})"),
-        std::string(R"({"edge":"edge-1","version":9,"desired":{"config_version":5}})")}) {
+       {std::string("not json"),
+        EncodeDesiredMessage("edge-2", 9, 5, R"({"config_version":"v9"})")}) {
     const json r = Report(k->OnMessage(bad));
-    EXPECT_EQ(r["state"], "rejected") << bad;
-    EXPECT_FALSE(r["message"].get<std::string>().empty());
+    EXPECT_EQ(r["version"], 1) << bad;
+    EXPECT_EQ(r["state"], "applied") << bad;
+    EXPECT_FALSE(r["last_rejected"].get<std::string>().empty()) << bad;
   }
-  EXPECT_EQ(metrics_.Value("strata_edge_desired_rejected_total"), 3);
+  // A version of this edge that does not read is rejected as that version.
+  const json r =
+      Report(k->OnMessage(R"({"edge":"edge-1","version":9,"desired":{"config_version":5}})"));
+  EXPECT_EQ(r["version"], 9);
+  EXPECT_EQ(r["state"], "rejected");
+  EXPECT_NE(r["message"].get<std::string>().find("config_version"), std::string::npos);
+  EXPECT_EQ(metrics_.Value("strata_edge_desired_rejected_total"), 4);
   EXPECT_EQ(k->kept()->version, 1u);
   EXPECT_FALSE(k->OnMessage(""));  // a cleared retained message
 }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <utility>
 
 #include "uplink/desired_state.h"
 #include "uplink/uplink_topics.h"
@@ -51,14 +52,19 @@ void DesiredPublisher::Notify() {
 }
 
 void DesiredPublisher::Run() {
+  auto next_look = std::chrono::steady_clock::now();
   while (true) {
+    bool poked = false;
     {
+      // Each second: a reconnection is seen within one (the broker may have lost everything).
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::nanoseconds(options_.poll_ns),
-                   [&] { return stop_ || notified_; });
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || notified_; });
       if (stop_) return;
-      notified_ = false;
+      poked = std::exchange(notified_, false);
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (!poked && now < next_look && client_->connects() == sent_connects_) continue;
+    next_look = now + std::chrono::nanoseconds(options_.poll_ns);
     // Only while connected, so that "sent" means the broker has it (QoS 1, retained).
     if (client_->WaitConnected(0)) PublishChanged();
   }

@@ -2,11 +2,11 @@
 // strata/v1/<tenant>/edge/<id>/desired (docs/uplink.md#desired-state).
 //
 // The store is the truth. The API writes a new version there and calls Notify; the publisher
-// also looks every `poll` for versions it has not published (set by `strata hub edge desire`
-// or by another hub process), and publishes everything again after each (re)connection to the
-// broker, so a broker that lost its retained messages gets them back. A message published late
-// by a racing hub (an older version) is corrected at the next look, and edges ignore versions
-// older than the one they keep.
+// also looks every `poll` for versions it has not published (set by `strata hub edge desired`
+// or by another hub process), and publishes everything again within a second of each
+// (re)connection to the broker, so a broker that lost its retained messages gets them back. A
+// message published late by a racing hub (an older version) is corrected at the next look, and
+// edges ignore versions older than the one they keep.
 //
 // Thread-safe: Notify from any thread; one publishing thread.
 #pragma once

@@ -98,6 +98,18 @@ StatusOr<DesiredMessage> DecodeDesiredMessage(std::string_view payload) {
   return m;
 }
 
+uint64_t DesiredVersionOf(std::string_view payload, std::string_view edge_id) {
+  const json doc = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return 0;
+  auto edge = doc.find("edge");
+  auto version = doc.find("version");
+  if (edge == doc.end() || *edge != edge_id || version == doc.end() ||
+      !version->is_number_unsigned()) {
+    return 0;
+  }
+  return version->get<uint64_t>();
+}
+
 std::string_view AppliedStateName(AppliedReport::State state) {
   switch (state) {
     case AppliedReport::State::kApplied:
@@ -121,6 +133,7 @@ std::string EncodeAppliedReport(const AppliedReport& report) {
   doc["config_version"] = std::move(config);
   if (!report.ignored.empty()) doc["ignored"] = report.ignored;
   if (!report.message.empty()) doc["message"] = report.message;
+  if (!report.last_rejected.empty()) doc["last_rejected"] = report.last_rejected;
   // Invalid UTF-8 from a peer is replaced, never a throw.
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }

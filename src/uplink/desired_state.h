@@ -9,7 +9,7 @@
 //               {"kind": "applied", "edge": "edge-1", "version": 3, "ts": <ns>,
 //                "state": "applied" | "pending" | "rejected",
 //                "config_version": {"desired": "A", "running": "B"},
-//                "ignored": ["models"], "message": "..."}
+//                "ignored": ["models"], "message": "...", "last_rejected": "..."}
 //
 // The hub accepts only the keys it knows; an edge reports the keys it does not know as
 // "ignored" (a newer hub, an older edge) and applies the rest. `version` grows by one with every
@@ -50,6 +50,9 @@ struct DesiredMessage {
 std::string EncodeDesiredMessage(std::string_view edge_id, uint64_t version, int64_t updated_ns,
                                  std::string_view document_json);
 StatusOr<DesiredMessage> DecodeDesiredMessage(std::string_view payload);
+// The version of a message for `edge_id` that does not decode as a whole (so that the edge can
+// answer "rejected" for that version); 0 when the payload names no version or another edge.
+uint64_t DesiredVersionOf(std::string_view payload, std::string_view edge_id);
 
 struct AppliedReport {
   enum class State { kApplied, kPending, kRejected };
@@ -61,6 +64,9 @@ struct AppliedReport {
   std::string running_config;                 // config_version the edge runs
   std::vector<std::string> ignored;
   std::string message;  // what is pending or why it was rejected; "" when applied
+  // A message that was not for this version and could not be read (garbage, another edge's):
+  // why, reported beside the state of the version kept, which it does not change.
+  std::string last_rejected;
 };
 std::string EncodeAppliedReport(const AppliedReport& report);
 std::string_view AppliedStateName(AppliedReport::State state);

@@ -29,8 +29,11 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
 
   if (!options.wait_for_broker) {
     // A refused first attempt is fine: the network thread retries with the reconnect delay.
-    static_cast<void>(
-        mosquitto_connect_async(m, options.host.c_str(), options.port, options.keepalive_s));
+    if (int rc =
+            mosquitto_connect_async(m, options.host.c_str(), options.port, options.keepalive_s);
+        rc != MOSQ_ERR_SUCCESS) {
+      p->attempt_problem_ = MosquittoError(rc);
+    }
     p->loop_ = std::thread([self = p.get()] { self->Run(); });
     return p;
   }
@@ -56,7 +59,7 @@ StatusOr<std::unique_ptr<MqttPublisher>> MqttPublisher::Connect(const Options& o
   }
   if (p->connack_rc_ != 0) {
     return UnavailableError(fmt::format("MQTT broker {} refused the connection: {}", p->Endpoint(),
-                                        mosquitto_connack_string(p->connack_rc_)));
+                                        p->ConnackText(p->connack_rc_)));
   }
   lock.unlock();
   return p;
@@ -110,12 +113,16 @@ void MqttPublisher::Run() {
         problem = fmt::format("the broker disconnected it: {}",
                               mosquitto_reason_string(disconnect_reason_));
         disconnect_reason_ = 0;
-      } else if (connack_rc_ > 0) {
-        problem = fmt::format("the broker refused the connection: {}",
-                              mosquitto_connack_string(connack_rc_));
+      } else if (refused_rc_ > 0) {
+        problem = fmt::format(
+            "the broker refused the connection: {}; check the username, password and client id",
+            ConnackText(refused_rc_));
+      } else if (!attempt_problem_.empty()) {
+        problem = attempt_problem_;  // why the last attempt failed; the loop only says "no conn"
       } else {
         problem = MosquittoError(rc);
       }
+      refused_rc_ = 0;  // each attempt has its own answer
     }
     if (const uint64_t c = connects_.load(); c != connects_seen) {
       connects_seen = c;  // it was connected since the last attempt: start the backoff afresh
@@ -130,9 +137,17 @@ void MqttPublisher::Run() {
     }
     if (!WaitOrStop(delay)) return;
     delay = std::min(delay * 2, kMaxDelay);
-    // A failed attempt shows as MOSQ_ERR_NO_CONN from the next loop, and we come back here.
-    static_cast<void>(mosquitto_reconnect(m));
+    // Asynchronous: a broker host that drops packets holds up the loop (and a Stop) no longer
+    // than one loop turn. A failed attempt shows as an error from the next loop.
+    const int attempt = mosquitto_reconnect_async(m);
+    attempt_problem_ = attempt == MOSQ_ERR_SUCCESS ? "" : MosquittoError(attempt);
   }
+}
+
+std::string MqttPublisher::ConnackText(int rc) const {
+  // MQTT 5 answers with a reason code (0x87 "Not authorized"), 3.1.1 with a CONNACK code.
+  return options_.protocol_version == 5 ? mosquitto_reason_string(rc)
+                                        : mosquitto_connack_string(rc);
 }
 
 void MqttPublisher::OnConnect(mosquitto* m, void* self_ptr, int rc) {
@@ -150,6 +165,7 @@ void MqttPublisher::OnConnect(mosquitto* m, void* self_ptr, int rc) {
   {
     std::lock_guard lock(self->mu_);
     self->connack_rc_ = rc;
+    self->refused_rc_ = rc;
     self->connected_ = rc == 0;
   }
   self->cv_.notify_all();

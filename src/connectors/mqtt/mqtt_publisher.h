@@ -84,6 +84,7 @@ class MqttPublisher {
   void Run();
   bool WaitOrStop(std::chrono::milliseconds delay);
   std::string Endpoint() const;
+  std::string ConnackText(int rc) const;
   static void OnConnect(mosquitto* m, void* self, int rc);
   static void OnDisconnect(mosquitto* m, void* self, int rc);
   static void OnPublish(mosquitto* m, void* self, int mid);
@@ -96,7 +97,9 @@ class MqttPublisher {
   int connack_rc_ = -1;  // -1: no CONNACK yet
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
-  int disconnect_reason_ = 0;  // the broker's MQTT 5 DISCONNECT reason, 0 if none
+  int refused_rc_ = 0;           // the last CONNACK's refusal, for Run's message; 0 if none
+  int disconnect_reason_ = 0;    // the broker's MQTT 5 DISCONNECT reason, 0 if none
+  std::string attempt_problem_;  // why the last (re)connect call failed; network thread only
   bool stop_ = false;
   std::thread loop_;
   std::atomic<uint64_t> published_{0};
