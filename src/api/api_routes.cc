@@ -157,7 +157,8 @@ json StreamSchema() {
 // The desired state and how the edge's last report compares: "none" (nothing desired),
 // "unknown" (no report for this version yet), else the report's state (applied, pending,
 // rejected).
-json DesiredJson(const std::optional<DesiredState>& desired, const EdgeEntry* entry) {
+// `reported`: the edge's last report as embedded in the edge's JSON (null when none).
+json DesiredJson(const std::optional<DesiredState>& desired, const json& reported) {
   if (!desired) {
     return {{"version", 0}, {"document", json::object()}, {"updated", nullptr}, {"state", "none"}};
   }
@@ -165,16 +166,13 @@ json DesiredJson(const std::optional<DesiredState>& desired, const EdgeEntry* en
               {"document", Embedded(desired->document)},
               {"updated", ApiTime(desired->updated_ns)},
               {"state", "unknown"}};
-  if (entry != nullptr) {
-    // The report is what an edge sent: any of its fields may be missing or of another type.
-    const json reported = json::parse(entry->reported, nullptr, /*allow_exceptions=*/false);
-    const auto field = [&](const char* key) {
-      return reported.is_object() && reported.contains(key) ? reported[key] : json();
-    };
-    if (field("kind") == "applied" && field("version").is_number_unsigned() &&
-        field("version").get<uint64_t>() == desired->version && field("state").is_string()) {
-      out["state"] = field("state");
-    }
+  // The report is what an edge sent: any of its fields may be missing or of another type.
+  const auto field = [&](const char* key) {
+    return reported.is_object() && reported.contains(key) ? reported[key] : json();
+  };
+  if (field("kind") == "applied" && field("version").is_number_unsigned() &&
+      field("version").get<uint64_t>() == desired->version && field("state").is_string()) {
+    out["state"] = field("state");
   }
   return out;
 }
@@ -195,7 +193,7 @@ json EdgeJson(const std::string& edge_id, const EdgeEntry* entry,
   e["last_seen_age_seconds"] = last_seen > 0 ? json(Seconds(now_ns - last_seen)) : json(nullptr);
   e["heartbeat"] = entry ? Embedded(entry->heartbeat) : json(nullptr);
   e["reported"] = entry ? Embedded(entry->reported) : json(nullptr);
-  e["desired"] = DesiredJson(desired, entry);
+  e["desired"] = DesiredJson(desired, e["reported"]);
   e["streams"] = std::move(list);
   return e;
 }
@@ -425,7 +423,7 @@ class Handlers {
     if (deps_.desired_changed) deps_.desired_changed();
     return Reply{200,
                  {{"edge_id", id},
-                  {"desired", DesiredJson(state, &*entry)},
+                  {"desired", DesiredJson(state, Embedded(entry->reported))},
                   {"topic", DesiredTopic(entry->tenant, id)}},
                  {},
                  {}};

@@ -187,14 +187,8 @@ int RunEdgeAdd(const HubOptions& o) {
 }
 
 int RunEdgeDesired(const HubOptions& o) {
-  DesiredDocument document;
-  document.config_version = o.config_version;
-  // The API's own check, so that both ways in accept the same documents.
-  StatusOr<DesiredDocument> checked =
-      DecodeDesiredDocument(EncodeDesiredDocument(document), /*allow_unknown=*/false);
-  if (!checked.ok()) {
-    fmt::print(stderr, "strata hub edge desired: --config-version: {}\n",
-               checked.status().message());
+  if (Status s = ValidateConfigVersion(o.config_version); !s.ok()) {
+    fmt::print(stderr, "strata hub edge desired: --config-version {}\n", s.message());
     return kExitUsage;
   }
   HubConfig config;
@@ -203,17 +197,21 @@ int RunEdgeDesired(const HubOptions& o) {
       OpenFromConfig("hub edge desired", o.config, &config, &code);
   if (!store) return code;
   StatusOr<std::optional<EdgeEntry>> edge = store->GetEdge(o.edge_id);
-  if (edge.ok() && !edge->has_value()) {
+  if (!edge.ok()) {
+    fmt::print(stderr, "strata hub edge desired: {}\n", edge.status().message());
+    return kExitFailure;
+  }
+  if (!edge->has_value()) {
     fmt::print(stderr,
                "strata hub edge desired: edge '{}' is not enrolled (strata hub edge add, or "
                "enrolment with a bootstrap token)\n",
                o.edge_id);
     return kExitUsage;
   }
+  DesiredDocument document;
+  document.config_version = o.config_version;
   StatusOr<DesiredState> state =
-      edge.ok() ? store->SetDesired(o.edge_id, EncodeDesiredDocument(*checked),
-                                    Clock::System().NowNs())
-                : StatusOr<DesiredState>(edge.status());
+      store->SetDesired(o.edge_id, EncodeDesiredDocument(document), Clock::System().NowNs());
   if (!state.ok()) {
     fmt::print(stderr, "strata hub edge desired: {}\n", state.status().message());
     return kExitFailure;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/sha256.h"
+#include "uplink/desired_state.h"
 #include "uplink/uplink_batch.h"
 
 namespace strata {
@@ -20,11 +21,9 @@ EdgeConfig ReadEdgeConfig(ConfigNode& root) {
     c.tenant = edge->String("tenant", c.tenant);
     if (edge->Has("config_version")) {
       c.config_version = edge->String("config_version");
-      if (c.config_version.empty() || c.config_version.size() > 128 ||
-          std::any_of(c.config_version.begin(), c.config_version.end(),
-                      [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
+      if (Status s = ValidateConfigVersion(c.config_version); !s.ok()) {
         edge->Get("config_version")
-            .Fail("config_version names this config's revision: 1..128 printable characters");
+            .Fail(fmt::format("config_version names this config's revision and {}", s.message()));
       }
     }
   }

@@ -28,6 +28,7 @@ Uplink::Uplink(UplinkOptions options, AckSink on_ack, const Clock& clock, Metric
       clock_(clock),
       health_(std::move(health)),
       on_desired_(std::move(on_desired)),
+      desired_topic_(on_desired_ ? DesiredTopic(options_.tenant, options_.edge_id) : ""),
       enrol_failures_(metrics.GetCounter(
           "strata_edge_uplink_enrol_failures_total",
           "Enrolment attempts that did not get the edge its broker login (retried)")),
@@ -72,7 +73,7 @@ Status Uplink::Connect() {
   o.wait_for_broker = false;
   o.max_inflight = std::max<size_t>(16, options_.max_inflight * std::size(kStreams) + 4);
   o.subscriptions = {AckTopic(options_.tenant, options_.edge_id)};
-  if (on_desired_) o.subscriptions.push_back(DesiredTopic(options_.tenant, options_.edge_id));
+  if (on_desired_) o.subscriptions.push_back(desired_topic_);
   o.on_message = [this](std::string_view topic, std::string_view payload) {
     OnMessage(topic, payload);
   };
@@ -163,7 +164,7 @@ uint64_t Uplink::acked_through(std::string_view stream) const {
 }
 
 void Uplink::OnMessage(std::string_view topic, std::string_view payload) {
-  if (on_desired_ && topic == DesiredTopic(options_.tenant, options_.edge_id)) {
+  if (on_desired_ && topic == desired_topic_) {
     {
       std::lock_guard lock(mu_);
       desired_ = std::string(payload);  // only the latest matters

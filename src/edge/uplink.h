@@ -135,6 +135,7 @@ class Uplink {
   const Clock& clock_;
   HealthSource health_;
   DesiredSink on_desired_;
+  const std::string desired_topic_;  // "" without on_desired_
   int64_t started_ns_ = 0;
   int64_t next_heartbeat_ns_ = 0;
   std::unique_ptr<MqttPublisher> publisher_;   // created by Start, or by the sender thread

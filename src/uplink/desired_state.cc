@@ -14,11 +14,9 @@ constexpr size_t kMaxConfigVersion = 128;
 constexpr size_t kMaxUnknownKeys = 32;
 constexpr size_t kMaxKeyShown = 64;
 
-}  // namespace
-
-StatusOr<DesiredDocument> DecodeDesiredDocument(std::string_view text, bool allow_unknown) {
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
+// A document that is already parsed (the API's body, or the "desired" of a message).
+StatusOr<DesiredDocument> DocumentFromJson(const json& doc, bool allow_unknown) {
+  if (!doc.is_object()) {
     return InvalidArgumentError(
         "the desired state must be a JSON object, like {\"config_version\": \"line-1 v7\"}");
   }
@@ -29,14 +27,8 @@ StatusOr<DesiredDocument> DecodeDesiredDocument(std::string_view text, bool allo
         return InvalidArgumentError("key 'config_version' must be a string");
       }
       std::string v = value.get<std::string>();
-      if (v.empty() || v.size() > kMaxConfigVersion) {
-        return InvalidArgumentError(
-            fmt::format("key 'config_version' must be 1..{} characters (it is {})",
-                        kMaxConfigVersion, v.size()));
-      }
-      if (std::any_of(v.begin(), v.end(),
-                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-        return InvalidArgumentError("key 'config_version' must not hold control characters");
+      if (Status s = ValidateConfigVersion(v); !s.ok()) {
+        return InvalidArgumentError(fmt::format("key 'config_version' {}", s.message()));
       }
       d.config_version = std::move(v);
     } else if (!allow_unknown) {
@@ -48,6 +40,24 @@ StatusOr<DesiredDocument> DecodeDesiredDocument(std::string_view text, bool allo
     }
   }
   return d;
+}
+
+}  // namespace
+
+Status ValidateConfigVersion(std::string_view version) {
+  if (version.empty() || version.size() > kMaxConfigVersion) {
+    return InvalidArgumentError(fmt::format("must be 1..{} characters (it is {})",
+                                            kMaxConfigVersion, version.size()));
+  }
+  if (std::any_of(version.begin(), version.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return InvalidArgumentError("must not hold control characters");
+  }
+  return Status::Ok();
+}
+
+StatusOr<DesiredDocument> DecodeDesiredDocument(std::string_view text, bool allow_unknown) {
+  return DocumentFromJson(json::parse(text, nullptr, /*allow_exceptions=*/false), allow_unknown);
 }
 
 std::string EncodeDesiredDocument(const DesiredDocument& document) {
@@ -93,8 +103,7 @@ StatusOr<DesiredMessage> DecodeDesiredMessage(std::string_view payload) {
   if (desired == doc.end() || !desired->is_object()) {
     return InvalidArgumentError("a desired state message needs 'desired' (an object)");
   }
-  STRATA_ASSIGN_OR_RETURN(m.desired,
-                          DecodeDesiredDocument(desired->dump(), /*allow_unknown=*/true));
+  STRATA_ASSIGN_OR_RETURN(m.desired, DocumentFromJson(*desired, /*allow_unknown=*/true));
   return m;
 }
 

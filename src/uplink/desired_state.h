@@ -33,6 +33,10 @@ struct DesiredDocument {
   std::vector<std::string> unknown_keys;  // only when decoded with allow_unknown
 };
 
+// The rule for a config version (here and in edge.yaml): 1..128 characters, no control
+// characters. The message says what is wrong, without naming the key.
+Status ValidateConfigVersion(std::string_view version);
+
 // A document from the API (allow_unknown false: an unknown key is an error naming it) or from
 // a message (allow_unknown true: listed in unknown_keys). InvalidArgument says what is wrong.
 StatusOr<DesiredDocument> DecodeDesiredDocument(std::string_view text, bool allow_unknown);
